@@ -1,0 +1,111 @@
+/**
+ * Run configuration: the reference implementation's YAML keys (their files load unchanged)
+ * plus this workbench's extensions, each with a default.
+ *
+ * Single definition: `npm run schemas` writes it out as JSON Schema into
+ * `engine/coconut_engine/schemas/config.schema.json`; the engine validates every config against
+ * that file and fills in the defaults it lists, so both sides agree on keys, types and defaults.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+
+/** Size of the small GPT-2 built from a config when `model_id` is `offline-gpt2` (no hub access). */
+export const OfflineModelSchema = z
+  .strictObject({
+    n_layer: positiveInt.default(2).describe('Transformer blocks.'),
+    n_embd: positiveInt.default(128).describe('Hidden size.'),
+    n_head: positiveInt.default(4).describe('Attention heads; must divide n_embd.'),
+    n_positions: positiveInt.default(256).describe('Longest sequence, in tokens.'),
+  })
+  .describe('Architecture of the offline GPT-2 built from a config.');
+
+export const OFFLINE_MODEL_ID = 'offline-gpt2';
+
+export const RunConfigSchema = z
+  .strictObject({
+    // ---- keys of the reference implementation -------------------------------------------
+    project: z.string().default('coconut').describe('Project name (used for grouping runs).'),
+    save_path: z
+      .string()
+      .default('checkpoints')
+      .describe('Accepted for compatibility; the workbench saves into the run directory.'),
+    name: z.string().default('run').describe('Run name.'),
+    only_eval: z.boolean().default(false).describe('Evaluate load_model_path without training.'),
+    coconut: z.boolean().default(false).describe('Train with continuous thoughts (the Coconut curriculum).'),
+    cot: z.boolean().default(false).describe('Ordinary chain-of-thought training (stage 0 forever).'),
+    no_thoughts: z.boolean().default(false).describe('"w/o thought": remove steps by the curriculum, add no thoughts.'),
+    no_cot: z.boolean().default(false).describe('Train on question → answer only.'),
+    c_thought: nonNegativeInt.default(1).describe('Continuous thoughts per removed reasoning step.'),
+    epochs_per_stage: positiveInt.default(5).describe('Epochs spent at each curriculum stage.'),
+    max_latent_stage: nonNegativeInt.default(6).describe('Last curriculum stage.'),
+    pad_latent_to_max: z
+      .boolean()
+      .default(false)
+      .describe('Past the last stage, always use max_latent_stage·c_thought thoughts.'),
+    save_only_improve: z.boolean().default(false).describe('Keep a checkpoint only when validation accuracy improves.'),
+    uniform_prob: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe('Probability that a sample draws its stage uniformly instead of following the curriculum.'),
+    model_id: z
+      .string()
+      .min(1)
+      .default(OFFLINE_MODEL_ID)
+      .describe(`A transformers model id or local path, or "${OFFLINE_MODEL_ID}" for a small GPT-2 built offline.`),
+    load_model_path: z
+      .union([z.string(), z.null()])
+      .default(null)
+      .describe('Checkpoint to start from ("None" or null for none).'),
+    seed: z.number().int().default(0).describe('Random seed.'),
+    resume: nonNegativeInt.default(0).describe('Skip the first N epochs (curriculum continues from there).'),
+    bf16: z.boolean().default(false).describe('bfloat16 autocast (GPU).'),
+    train_path: z.string().min(1).describe('Training set: a JSON list of {question, steps, answer}.'),
+    val_path: z.string().min(1).describe('Validation set, same format.'),
+    reset_optimizer: z
+      .union([z.boolean(), z.enum(['per_epoch', 'per_stage', 'never'])])
+      .default(false)
+      .describe('Re-create AdamW: true/"per_epoch" every epoch (the reference), "per_stage" at each new stage.'),
+    batch_size_training: positiveInt.default(32).describe('Samples per forward pass.'),
+    debug: z.boolean().default(false).describe('Tiny subsets, for checking a config quickly.'),
+    gradient_accumulation_steps: positiveInt.default(1).describe('Forward passes per optimizer step.'),
+    num_epochs: positiveInt.default(50).describe('Total epochs.'),
+    lr: z.number().positive().default(1e-4).describe('AdamW learning rate.'),
+    weight_decay: z.number().nonnegative().default(0.01).describe('AdamW weight decay.'),
+
+    // ---- workbench extensions ------------------------------------------------------------
+    device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('Where to train; auto picks CUDA when present.'),
+    offline_model: OfflineModelSchema.default({ n_layer: 2, n_embd: 128, n_head: 4, n_positions: 256 }),
+    eval_batch_size: positiveInt.default(64).describe('Questions per evaluation batch.'),
+    max_new_tokens: positiveInt.default(64).describe('Longest generated continuation at evaluation.'),
+    max_val_samples: z
+      .union([positiveInt, z.null()])
+      .default(null)
+      .describe('Evaluate on at most this many validation records (null: all).'),
+    num_threads: z
+      .union([positiveInt, z.null()])
+      .default(null)
+      .describe('CPU threads for PyTorch (null: its default).'),
+  })
+  .describe('A Coconut Workbench run configuration.');
+
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+export type RunConfig = z.output<typeof RunConfigSchema>;
+
+export type MethodName = 'coconut' | 'cot' | 'no_cot' | 'no_thoughts' | 'pause_as_thought';
+
+/**
+ * The method a config selects. As in the reference, a config with none of the method flags set
+ * keeps the curriculum's `<latent>` placeholders as ordinary learned tokens: "pause as thought".
+ * The engine applies the same rule (and rejects configs that set two flags).
+ */
+export function methodOf(config: Pick<RunConfig, 'coconut' | 'cot' | 'no_cot' | 'no_thoughts'>): MethodName {
+  if (config.coconut) return 'coconut';
+  if (config.cot) return 'cot';
+  if (config.no_cot) return 'no_cot';
+  if (config.no_thoughts) return 'no_thoughts';
+  return 'pause_as_thought';
+}

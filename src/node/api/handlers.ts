@@ -1,0 +1,96 @@
+/** The API's handlers: one function per method of `apiMethods`, shared by every transport. */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ConfigCheck, DatasetInfo, MethodName, ParsedRequestOf, ResponseOf } from '../../common/api.js';
+import { ApiError } from '../../common/api.js';
+import type { RunConfig } from '../../common/config.js';
+import { engineStatus } from '../engine/launcher.js';
+import { projectRoot } from '../engine/paths.js';
+import { configToYaml, methodOf, parseConfigYaml, resolveConfigPaths, semanticIssues } from '../runs/configText.js';
+import { toSummary } from '../runs/runStore.js';
+import type { Workbench } from '../workbench/workbench.js';
+
+export interface CallContext {
+  transport: 'ipc' | 'http';
+}
+
+export type Handlers = {
+  [M in MethodName]: (request: ParsedRequestOf<M>, context: CallContext) => ResponseOf<M> | Promise<ResponseOf<M>>;
+};
+
+/**
+ * Parses, checks and resolves a config. Relative data paths resolve against the workbench home,
+ * where `coconut data generate` and the quickstart put datasets.
+ */
+export function checkConfig(text: string, baseDir: string): ConfigCheck & { config: RunConfig | null } {
+  const parsed = parseConfigYaml(text);
+  if (!parsed.ok) return { ok: false, issues: parsed.issues, resolved_yaml: null, method: null, config: null };
+  const { config, issues: pathIssues } = resolveConfigPaths(parsed.config, baseDir);
+  const issues = [...semanticIssues(config), ...pathIssues];
+  return {
+    ok: issues.length === 0,
+    issues,
+    resolved_yaml: issues.length === 0 ? configToYaml(config) : null,
+    method: methodOf(config),
+    config: issues.length === 0 ? config : null,
+  };
+}
+
+export function presetPath(name: string): string {
+  return join(projectRoot(), 'resources', 'presets', `${name}.yaml`);
+}
+
+function listDatasets(dir: string): DatasetInfo[] {
+  if (!existsSync(dir)) return [];
+  const found: DatasetInfo[] = [];
+  for (const folder of readdirSync(dir).sort()) {
+    const folderPath = join(dir, folder);
+    if (!statSync(folderPath).isDirectory()) continue;
+    for (const file of readdirSync(folderPath).sort()) {
+      if (!file.endsWith('.json') || file === 'dataset.json') continue;
+      const path = join(folderPath, file);
+      let records = 0;
+      try {
+        const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
+        if (Array.isArray(value)) records = value.length;
+        else continue;
+      } catch {
+        continue;
+      }
+      found.push({ name: `${folder}/${file}`, path, records, bytes: statSync(path).size });
+    }
+  }
+  return found;
+}
+
+export function createHandlers(workbench: Workbench): Handlers {
+  const { store, jobs } = workbench;
+  return {
+    'system.info': (_request, context) => ({
+      version: workbench.version,
+      home: workbench.home,
+      transport: context.transport,
+      engine: engineStatus(),
+    }),
+    'runs.list': () => store.list().map(toSummary),
+    'runs.get': ({ id }) => ({ run: toSummary(store.read(id)), config_yaml: store.configText(id) }),
+    'runs.create': ({ config_yaml }) => {
+      const check = checkConfig(config_yaml, workbench.home);
+      if (!check.config) throw new ApiError('invalid_config', 'the config has problems', check.issues);
+      return jobs.submit(check.config);
+    },
+    'runs.cancel': ({ id }) => jobs.cancel(id),
+    'runs.events': ({ id }) => store.events(id),
+    'runs.log': ({ id, stream, max_bytes }) => store.logTail(id, stream, max_bytes),
+    'config.check': ({ config_yaml }) => {
+      const { config: _config, ...check } = checkConfig(config_yaml, workbench.home);
+      return check;
+    },
+    'config.template': ({ method }) => {
+      const path = presetPath(`quickstart-${method}`);
+      if (!existsSync(path)) throw new ApiError('not_found', `no preset at ${path}`);
+      return { config_yaml: readFileSync(path, 'utf8') };
+    },
+    'datasets.list': () => listDatasets(workbench.datasetsDir),
+  };
+}

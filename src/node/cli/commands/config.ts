@@ -1,0 +1,27 @@
+/** `coconut config check FILE [--json]`: validate a config and print it with every default filled in. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { checkConfig } from '../../api/handlers.js';
+import { CliError, printJson } from '../output.js';
+
+export function registerConfigCommands(program: Command): void {
+  const config = program.command('config').description('run configurations');
+  config
+    .command('check')
+    .argument('<file>', 'config (YAML)')
+    .description('validate a config; print the resolved config or every problem')
+    .option('--json', 'print JSON')
+    .action((file: string, options: { json?: boolean }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+      const { config: _config, ...check } = checkConfig(text, process.cwd());
+      if (options.json) printJson(check);
+      else if (check.ok) process.stdout.write(check.resolved_yaml ?? '');
+      else for (const issue of check.issues) console.error(`${file}: ${issue.path ? `config key '${issue.path}': ` : ''}${issue.message}`);
+      if (!check.ok) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,108 @@
+/**
+ * `coconut quickstart`: the main job on the embedded default. Generates a small ProsQA-style
+ * dataset, trains a small GPT-2 with chain-of-thought, then continues from that checkpoint with
+ * the Coconut curriculum through every stage, prints both accuracies, and opens the workbench.
+ * Finished steps are reused, so a second call takes seconds.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { parseDocument } from 'yaml';
+import type { RunSummary } from '../../../common/runs.js';
+import { checkConfig, presetPath } from '../../api/handlers.js';
+import { launchDesktop } from '../../desktop/electron.js';
+import { QUICKSTART_DATASET, ensureQuickstartDataset } from '../../datasets/quickstart.js';
+import { configToYaml } from '../../runs/configText.js';
+import { Workbench } from '../../workbench/workbench.js';
+import { CliError, printJson } from '../output.js';
+import { percent } from '../progress.js';
+import { serveUntilInterrupted, serveWorkbench } from './serve.js';
+import { describeEnd, trainConfig } from './train.js';
+
+/**
+ * Measured on a 2-core machine without a GPU (see README "Performance"); printed before starting
+ * so nobody waits blind. Update together with the presets.
+ */
+export const QUICKSTART_ESTIMATE = { datasetSeconds: 5, cotMinutes: 6, coconutMinutes: 6 };
+
+function presetText(name: string, overrides: Record<string, unknown> = {}): string {
+  const document = parseDocument(readFileSync(presetPath(name), 'utf8'));
+  for (const [key, value] of Object.entries(overrides)) document.set(key, value);
+  return document.toString();
+}
+
+/** A completed run of exactly this resolved config, if one exists. */
+function findCompleted(workbench: Workbench, text: string): RunSummary | null {
+  const check = checkConfig(text, workbench.home);
+  if (!check.config) return null;
+  const wanted = configToYaml(check.config);
+  for (const run of workbench.store.list()) {
+    if (run.status !== 'completed' || run.name !== check.config.name) continue;
+    if (workbench.store.configText(run.id) === wanted) return run;
+  }
+  return null;
+}
+
+async function trainOrReuse(workbench: Workbench, text: string, label: string, fresh: boolean, quiet: boolean): Promise<RunSummary> {
+  const done = fresh ? null : findCompleted(workbench, text);
+  if (done) {
+    if (!quiet) console.log(`${label}: reusing the completed run ${done.id} (--fresh trains again)`);
+    return done;
+  }
+  const run = await trainConfig(workbench, text, label, {
+    baseDir: workbench.home,
+    showProgress: !quiet && process.stderr.isTTY === true,
+    label,
+  });
+  if (!quiet) console.log(describeEnd(run));
+  if (run.status !== 'completed') {
+    throw new CliError(`${label} did not complete (${run.status}); see ${run.dir}/stderr.log`, run.status === 'cancelled' ? 130 : 1);
+  }
+  return run;
+}
+
+export function registerQuickstartCommand(program: Command): void {
+  program
+    .command('quickstart')
+    .description('generate the default dataset, train CoT then Coconut on it, and open the workbench')
+    .option('--no-open', 'do not open the workbench at the end')
+    .option('--fresh', 'train again even if the default runs already completed')
+    .option('--json', 'print the two run summaries as JSON at the end (implies --no-open)')
+    .action(async (options: { open: boolean; fresh?: boolean; json?: boolean }) => {
+      const quiet = options.json === true;
+      const workbench = new Workbench();
+      const { datasetSeconds, cotMinutes, coconutMinutes } = QUICKSTART_ESTIMATE;
+      if (!quiet) {
+        console.log(
+          `Quickstart in ${workbench.home}: a small ProsQA-style dataset (~${datasetSeconds} s), ` +
+            `CoT training (~${cotMinutes} min), then Coconut through its curriculum (~${coconutMinutes} min): ` +
+            `about ${cotMinutes + coconutMinutes} minutes on 2 CPU cores, less on a GPU.`,
+        );
+      }
+      const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { showProgress: !quiet && process.stderr.isTTY === true });
+      if (!quiet) console.log(`dataset: ${dataset.dir} (${dataset.created ? 'generated' : 'already there'})`);
+
+      const cot = await trainOrReuse(workbench, presetText('quickstart-cot'), 'CoT', options.fresh === true, quiet);
+      const coconutText = presetText('quickstart-coconut', { load_model_path: join(cot.dir, 'checkpoints', 'best.pt') });
+      const coconut = await trainOrReuse(workbench, coconutText, 'Coconut', options.fresh === true, quiet);
+
+      if (quiet) {
+        printJson({ dataset: dataset.dir, cot, coconut });
+        return;
+      }
+      console.log(
+        `\nValidation accuracy on ${QUICKSTART_DATASET} (best epoch): CoT ${percent(cot.best_accuracy)}, Coconut ${percent(coconut.best_accuracy)}.` +
+          '\nThis is a CPU-sized model and dataset: it shows the pipeline working, not the paper\'s comparison.',
+      );
+      if (!options.open) return;
+      const desktop = launchDesktop();
+      if (desktop.started) {
+        console.log('opened the workbench window');
+        return;
+      }
+      console.log(`No desktop window: ${desktop.problem}. Serving the same UI on loopback instead.`);
+      const host = await serveWorkbench(workbench, 0);
+      console.log(`Coconut Workbench: ${host.openUrl}\n(Ctrl-C stops.)`);
+      await serveUntilInterrupted(workbench, host);
+    });
+}

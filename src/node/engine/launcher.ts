@@ -1,0 +1,35 @@
+/** Starting the Python engine as a child process. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { enginePython, engineDir } from './paths.js';
+
+export interface EngineStatus {
+  python: string | null;
+  ready: boolean;
+  problem: string | null;
+}
+
+export function engineStatus(): EngineStatus {
+  const python = enginePython();
+  if (!existsSync(python)) {
+    return { python: null, ready: false, problem: `the engine environment is missing (${python}): run \`npm run setup\`` };
+  }
+  return { python, ready: true, problem: null };
+}
+
+export function engineEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const pythonPath = [engineDir(), process.env.PYTHONPATH].filter(Boolean).join(':');
+  // Offline by design: a model id must resolve to a local copy, never a hub download.
+  return { ...process.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', ...extra };
+}
+
+/** `python -m coconut_engine train --config FILE --run-dir DIR`, output piped to the caller. */
+export function spawnTrain(configPath: string, runDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const status = engineStatus();
+  if (!status.python) throw new Error(status.problem ?? 'engine unavailable');
+  return spawn(status.python, ['-m', 'coconut_engine', 'train', '--config', configPath, '--run-dir', runDir], {
+    cwd: runDir,
+    env: engineEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}

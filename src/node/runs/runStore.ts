@@ -1,0 +1,192 @@
+/**
+ * Runs on disk. A run is a directory under `<home>/runs/<id>/` holding `config.yaml`,
+ * `run.json` (status, timestamps, versions), the engine's append-only `events.jsonl`,
+ * `stdout.log` / `stderr.log` and `checkpoints/`. `run.json` is only ever replaced whole.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ApiError } from '../../common/api.js';
+import type { RunConfig } from '../../common/config.js';
+import type { EngineEvent } from '../../common/events.js';
+import { RunRecordSchema, type RunRecord, type RunSummary } from '../../common/runs.js';
+import { writeFileAtomic } from './atomicFile.js';
+import { configToYaml, methodOf } from './configText.js';
+import { readAllEvents } from './eventLog.js';
+
+export const RUN_FILES = {
+  config: 'config.yaml',
+  record: 'run.json',
+  events: 'events.jsonl',
+  stdout: 'stdout.log',
+  stderr: 'stderr.log',
+  checkpoints: 'checkpoints',
+} as const;
+
+export type LogStream = 'stdout' | 'stderr';
+
+function slug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'run'
+  );
+}
+
+function timestampId(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}
+
+export function toSummary(record: RunRecord): RunSummary {
+  const { pid: _pid, versions: _versions, exit_code: _exitCode, ...summary } = record;
+  return summary;
+}
+
+export class RunStore {
+  readonly runsDir: string;
+
+  constructor(readonly home: string) {
+    this.runsDir = resolve(home, 'runs');
+  }
+
+  runDir(id: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new ApiError('bad_request', `not a run id: ${JSON.stringify(id)}`);
+    return join(this.runsDir, id);
+  }
+
+  path(id: string, file: keyof typeof RUN_FILES): string {
+    return join(this.runDir(id), RUN_FILES[file]);
+  }
+
+  /** The run's folder with links resolved (what the record's `dir` says). */
+  realDir(id: string): string {
+    return this.read(id).dir;
+  }
+
+  /**
+   * Creates the directory, `config.yaml` and a queued `run.json`. The config's paths must already
+   * be absolute. With `outsideDir` the run lives there and `runs/<id>` links to it, so it lists
+   * like any other; that folder must not exist yet or be empty.
+   */
+  create(config: RunConfig, versions: Record<string, string>, outsideDir?: string): RunRecord {
+    try {
+      mkdirSync(this.runsDir, { recursive: true });
+    } catch (error) {
+      throw new ApiError('internal', `cannot create the runs folder ${this.runsDir}: ${(error as Error).message}`);
+    }
+    const now = new Date();
+    const id = `${timestampId(now)}-${slug(config.name)}-${randomBytes(2).toString('hex')}`;
+    const dir = outsideDir ? resolve(outsideDir) : this.runDir(id);
+    try {
+      if (outsideDir && existsSync(dir) && readdirSync(dir).length > 0) {
+        throw new Error('it already exists and is not empty (choose a new folder; nothing in it was changed)');
+      }
+      // Not recursive for the run folder itself: fail rather than reuse an existing run.
+      if (outsideDir) mkdirSync(dir, { recursive: true });
+      else mkdirSync(dir);
+      mkdirSync(join(dir, RUN_FILES.checkpoints));
+      if (outsideDir) symlinkSync(dir, this.runDir(id), 'dir');
+    } catch (error) {
+      throw new ApiError('bad_request', `cannot create the run directory ${dir}: ${(error as Error).message}`);
+    }
+    writeFileAtomic(join(dir, RUN_FILES.config), configToYaml(config));
+    const record: RunRecord = {
+      id,
+      name: config.name,
+      status: 'queued',
+      method: methodOf(config),
+      created_at: now.toISOString(),
+      started_at: null,
+      ended_at: null,
+      stage: null,
+      epoch: null,
+      num_epochs: config.num_epochs,
+      best_accuracy: null,
+      last_accuracy: null,
+      last_error: null,
+      dir,
+      pid: null,
+      versions,
+      exit_code: null,
+    };
+    this.write(record);
+    return record;
+  }
+
+  has(id: string): boolean {
+    return existsSync(this.path(id, 'record'));
+  }
+
+  read(id: string): RunRecord {
+    const path = this.path(id, 'record');
+    if (!existsSync(path)) throw new ApiError('not_found', `no run with id ${id}`);
+    const parsed = RunRecordSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+    if (!parsed.success) throw new ApiError('internal', `${path} is not a valid run record: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  write(record: RunRecord): void {
+    writeFileAtomic(this.path(record.id, 'record'), JSON.stringify(record, null, 2) + '\n');
+  }
+
+  update(id: string, patch: Partial<RunRecord>): RunRecord {
+    const record = { ...this.read(id), ...patch };
+    this.write(record);
+    return record;
+  }
+
+  /** Every readable run, newest first. A damaged `run.json` is skipped, not fatal. */
+  list(): RunRecord[] {
+    if (!existsSync(this.runsDir)) return [];
+    const records: RunRecord[] = [];
+    for (const id of readdirSync(this.runsDir)) {
+      try {
+        if (this.has(id)) records.push(this.read(id));
+      } catch {
+        // A run directory being created, or one damaged by hand; the others still list.
+      }
+    }
+    return records.sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  configText(id: string): string {
+    this.read(id);
+    return readFileSync(this.path(id, 'config'), 'utf8');
+  }
+
+  events(id: string): EngineEvent[] {
+    this.read(id);
+    return readAllEvents(this.path(id, 'events'));
+  }
+
+  /** The last `maxBytes` of a log, cut at a line start when cut at all. */
+  logTail(id: string, stream: LogStream, maxBytes: number): { text: string; truncated: boolean } {
+    this.read(id);
+    const path = this.path(id, stream);
+    if (!existsSync(path)) return { text: '', truncated: false };
+    const size = statSync(path).size;
+    const start = Math.max(0, size - maxBytes);
+    const buffer = Buffer.alloc(size - start);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, buffer, 0, buffer.length, start);
+    } finally {
+      closeSync(fd);
+    }
+    let text = buffer.toString('utf8');
+    if (start > 0) text = text.slice(text.indexOf('\n') + 1);
+    return { text, truncated: start > 0 };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The dataset generators the CLI, the app and the quickstart can name. Each one turns a seeded
+ * random stream and validated parameters into records that already satisfy its own invariants.
+ * ProntoQA and graph-reachability generators join this table later.
+ */
+import { z } from 'zod';
+import { generateProsQARecord, resolveProsQAParams, type ProsQAParams } from './prosqa.js';
+import type { Random } from './random.js';
+import type { DatasetRecord } from './records.js';
+
+export interface DatasetGenerator<Params = unknown> {
+  readonly name: string;
+  /** Bump when the same parameters and seed would produce different records, so stale datasets are regenerated. */
+  readonly version: number;
+  readonly description: string;
+  /** Validate parameters and fill in defaults; throws a ZodError on bad input. */
+  resolveParams(input: unknown): Params;
+  /** The next record; consumes `rng`, so the same seed gives the same sequence. */
+  generate(rng: Random, params: Params): DatasetRecord;
+}
+
+const prosqa: DatasetGenerator<ProsQAParams> = {
+  name: 'prosqa',
+  version: 1,
+  description: 'ProsQA-style questions over a random DAG of "every X is a Y" facts (Coconut, Algorithm 1)',
+  resolveParams: resolveProsQAParams,
+  generate: generateProsQARecord,
+};
+
+export const DATASET_GENERATORS = { prosqa } as const;
+export type GeneratorName = keyof typeof DATASET_GENERATORS;
+export const GENERATOR_NAMES = Object.keys(DATASET_GENERATORS) as GeneratorName[];
+
+export function isGeneratorName(name: string): name is GeneratorName {
+  return Object.hasOwn(DATASET_GENERATORS, name);
+}
+
+export function getGenerator(name: string): DatasetGenerator {
+  if (!isGeneratorName(name)) throw new Error(`unknown dataset generator '${name}' (known: ${GENERATOR_NAMES.join(', ')})`);
+  return DATASET_GENERATORS[name] as DatasetGenerator;
+}
+
+/** Resolve a generator's parameters, turning a ZodError into one readable line. */
+export function resolveGeneratorParams(generator: DatasetGenerator, input: unknown): unknown {
+  try {
+    return generator.resolveParams(input);
+  } catch (error) {
+    if (error instanceof z.ZodError) {
+      const details = error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+      throw new Error(`bad ${generator.name} parameters: ${details.join('; ')}`);
+    }
+    throw error;
+  }
+}

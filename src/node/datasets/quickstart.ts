@@ -1,0 +1,54 @@
+/**
+ * The quickstart's dataset: small ProsQA-style graphs (8–10 nodes, 2–3 steps), the size a
+ * 2-layer model learns from scratch on two CPU cores in minutes (DESIGN.md §6). Generated once
+ * into `<datasets>/quickstart/` and reused while its manifest matches.
+ */
+import { join } from 'node:path';
+import { generationProgressBar } from './progressBar.js';
+import {
+  compareExistingDataset,
+  generateSplits,
+  readManifest,
+  splitFileName,
+  type DatasetManifest,
+  type DatasetRequest,
+} from './splits.js';
+
+export const QUICKSTART_DATASET = 'quickstart';
+
+/** Everything but the output folder; the CoT/Coconut quickstart configs point at these splits. */
+export const QUICKSTART_REQUEST: Omit<DatasetRequest, 'outDir'> = {
+  generator: 'prosqa',
+  params: { preset: 'small' },
+  seed: 0,
+  sizes: { train: 6000, valid: 300, test: 500 },
+};
+
+export interface QuickstartDataset {
+  dir: string;
+  /** False when an identical dataset was already there. */
+  created: boolean;
+  files: { train: string; valid: string; test: string };
+  manifest: DatasetManifest;
+}
+
+export async function ensureQuickstartDataset(datasetsDir: string, options: { showProgress?: boolean } = {}): Promise<QuickstartDataset> {
+  const dir = join(datasetsDir, QUICKSTART_DATASET);
+  const request: DatasetRequest = { ...QUICKSTART_REQUEST, outDir: dir };
+  const files = {
+    train: join(dir, splitFileName('train')),
+    valid: join(dir, splitFileName('valid')),
+    test: join(dir, splitFileName('test')),
+  };
+  if ((await compareExistingDataset(request)).matches) {
+    const existing = await readManifest(dir);
+    if (existing !== null) return { dir, created: false, files, manifest: existing };
+  }
+  const bar = generationProgressBar(options.showProgress === true);
+  try {
+    const manifest = await generateSplits({ ...request, onProgress: (p) => bar.update(splitFileName(p.split), p.done, p.total) });
+    return { dir, created: true, files, manifest };
+  } finally {
+    bar.stop();
+  }
+}

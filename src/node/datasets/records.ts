@@ -1,0 +1,161 @@
+/**
+ * The dataset record format (the Coconut reference's): a JSON list of
+ * `{question, steps: [string], answer}`; ProsQA records add the graph fields
+ * `idx_to_symbol, edges, root, target, neg_target`, which the analysis needs.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { z } from 'zod';
+
+const nodeIndex = z.int().min(0);
+/** Not empty and not only spaces (checked, not trimmed: records are kept exactly as written). */
+const nonBlank = z.string().refine((text) => text.trim().length > 0);
+
+export const DatasetRecordSchema = z.object({
+  question: nonBlank,
+  steps: z.array(nonBlank),
+  answer: nonBlank,
+  idx_to_symbol: z.array(z.string().min(1)).optional(),
+  edges: z.array(z.tuple([nodeIndex, nodeIndex])).optional(),
+  root: nodeIndex.optional(),
+  target: nodeIndex.optional(),
+  neg_target: nodeIndex.optional(),
+});
+export type DatasetRecord = z.infer<typeof DatasetRecordSchema>;
+
+/** What each field must be, in the words an error message uses. */
+const FIELD_RULES: Record<string, string> = {
+  question: 'must be a non-empty string',
+  steps: 'must be a list of strings',
+  answer: 'must be a non-empty string',
+  idx_to_symbol: 'must be a list of node names',
+  edges: 'must be a list of [from, to] node index pairs',
+  root: 'must be a node index (a whole number from 0)',
+  target: 'must be a node index (a whole number from 0)',
+  neg_target: 'must be a node index (a whole number from 0)',
+};
+const REQUIRED_FIELDS = ['question', 'steps', 'answer'] as const;
+const GRAPH_FIELDS = ['idx_to_symbol', 'edges', 'root', 'target'] as const;
+
+/** Errors reported before the rest are summarised in one line. */
+export const MAX_REPORTED_ERRORS = 20;
+
+export interface DatasetValidation {
+  /** Records in the list (valid or not). */
+  records: number;
+  /** Messages such as `train.json: record 12: 'steps' must be a list of strings`: at most MAX_REPORTED_ERRORS, then one summary line. */
+  errors: string[];
+  /** Problems found in all, including those not listed. */
+  errorCount: number;
+}
+
+/** Problems with one record, each as "'field' …"; empty when the record is valid. */
+function recordProblems(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return ['must be an object with question, steps and answer'];
+  }
+  const record = value as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const field of REQUIRED_FIELDS) if (record[field] === undefined) problems.push(`'${field}' is missing`);
+  const parsed = DatasetRecordSchema.safeParse(record);
+  if (!parsed.success) {
+    const fields = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')));
+    for (const field of fields) {
+      if (record[field] === undefined) continue; // already reported as missing
+      const detail = stepDetail(field, record[field]);
+      problems.push(`'${field}' ${FIELD_RULES[field] ?? 'is invalid'}${detail}`);
+    }
+    return problems;
+  }
+  return [...problems, ...graphProblems(parsed.data)];
+}
+
+/** Point at the first bad step, since a record may have many. */
+function stepDetail(field: string, value: unknown): string {
+  if (field !== 'steps' || !Array.isArray(value)) return '';
+  const bad = value.findIndex((step) => typeof step !== 'string' || step.trim() === '');
+  return bad >= 0 ? ` (step ${bad} is ${typeof value[bad] === 'string' ? 'empty' : JSON.stringify(value[bad]) ?? 'undefined'})` : '';
+}
+
+/** Graph fields are optional, but when present they come together and point at existing nodes. */
+function graphProblems(record: DatasetRecord): string[] {
+  const present = GRAPH_FIELDS.filter((field) => record[field] !== undefined);
+  if (present.length === 0) return record.neg_target === undefined ? [] : ["'neg_target' is given without the graph fields"];
+  const missing = GRAPH_FIELDS.filter((field) => record[field] === undefined);
+  if (missing.length > 0) return missing.map((field) => `'${field}' is missing (graph fields come together)`);
+  const nodeCount = (record.idx_to_symbol as string[]).length;
+  const problems: string[] = [];
+  const badEdge = (record.edges ?? []).findIndex(([from, to]) => from >= nodeCount || to >= nodeCount || from === to);
+  if (badEdge >= 0) problems.push(`'edges' entry ${badEdge} does not join two different nodes of idx_to_symbol (${nodeCount} nodes)`);
+  for (const field of ['root', 'target', 'neg_target'] as const) {
+    const node = record[field];
+    if (node !== undefined && node >= nodeCount) problems.push(`'${field}' is ${node}, but idx_to_symbol has ${nodeCount} nodes`);
+  }
+  return problems;
+}
+
+/** Check every record of a parsed dataset; `fileName` prefixes each message. */
+export function validateDataset(value: unknown, fileName: string): DatasetValidation {
+  if (!Array.isArray(value)) {
+    return { records: 0, errors: [`${fileName}: must be a JSON list of records, found ${describeJson(value)}`], errorCount: 1 };
+  }
+  const errors: string[] = [];
+  let unreported = 0;
+  value.forEach((record, index) => {
+    for (const problem of recordProblems(record)) {
+      if (errors.length < MAX_REPORTED_ERRORS) errors.push(`${fileName}: record ${index}: ${problem}`);
+      else unreported++;
+    }
+  });
+  const errorCount = errors.length + unreported;
+  if (unreported > 0) errors.push(`${fileName}: … and ${unreported} more problems not shown (${errorCount} in all)`);
+  return { records: value.length, errors, errorCount };
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/** A dataset file could not be read, parsed or validated; `problems` lists every message. */
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+  constructor(
+    message: string,
+    readonly problems: string[] = [message],
+  ) {
+    super(message);
+  }
+}
+
+/** Read and parse a JSON file, with one clear error for a missing file or bad JSON. */
+export async function readDatasetJson(path: string): Promise<unknown> {
+  const name = basename(path);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DatasetError(`${name}: no such file (${path})`);
+    if (code === 'EISDIR') throw new DatasetError(`${name}: is a folder, not a dataset file (${path})`);
+    throw new DatasetError(`${name}: cannot read ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new DatasetError(`${name}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** Read a dataset file and validate every record; throws DatasetError listing the problems. */
+export async function readDataset(path: string): Promise<DatasetRecord[]> {
+  const value = await readDatasetJson(path);
+  const { errors, errorCount } = validateDataset(value, basename(path));
+  if (errorCount > 0) {
+    const more = errorCount > 1 ? ` (${errorCount} problems in all)` : '';
+    throw new DatasetError(`${errors[0]}${more}`, errors);
+  }
+  // Validated above; returned as parsed so that records keep exactly the fields they were written with.
+  return value as DatasetRecord[];
+}

@@ -8,6 +8,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import vueParser from 'vue-eslint-parser';
+import globals from 'globals';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:${name}`)];
@@ -25,6 +26,8 @@ export default tseslint.config(
   {
     files: ['**/*.vue'],
     languageOptions: { parser: vueParser, parserOptions: { parser: tseslint.parser, sourceType: 'module' } },
+    // TypeScript already checks names (DOM globals included); no-undef only misreads them.
+    rules: { 'no-undef': 'off' },
   },
   {
     rules: {
@@ -34,6 +37,10 @@ export default tseslint.config(
       'vue/singleline-html-element-content-newline': 'off',
       'vue/html-self-closing': 'off',
     },
+  },
+  {
+    files: ['scripts/**/*.mjs', 'bin/**/*.mjs', '*.config.js'],
+    languageOptions: { globals: globals.node },
   },
   {
     files: ['src/common/**'],

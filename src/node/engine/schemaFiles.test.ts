@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { engineSchemaFiles } from '../node/engine/schemaFiles.js';
-import { RunConfigSchema } from './config.js';
-import { EngineEventSchema } from './events.js';
+import { engineSchemaFiles } from './schemaFiles.js';
+import { RunConfigSchema } from '../../common/config.js';
+import { EngineEventSchema } from '../../common/events.js';
 
 describe('schemas shared with the engine', () => {
   it('the committed JSON Schema files match their zod definitions (run `npm run schemas` if not)', () => {

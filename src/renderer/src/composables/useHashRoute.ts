@@ -1,0 +1,51 @@
+/** A tiny hash router: `#/` runs, `#/new` new run, `#/runs/<id>` one run. */
+import { computed, onScopeDispose, ref, type ComputedRef } from 'vue';
+
+export type Route =
+  | { name: 'runs' }
+  | { name: 'new' }
+  | { name: 'run'; id: string }
+  | { name: 'missing'; path: string };
+
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#/, '').replace(/\/+$/, '') || '/';
+  if (path === '/' || path === '/runs') return { name: 'runs' };
+  if (path === '/new') return { name: 'new' };
+  const run = /^\/runs\/([^/]+)$/.exec(path);
+  if (run?.[1]) return { name: 'run', id: decodeURIComponent(run[1]) };
+  return { name: 'missing', path };
+}
+
+export function hrefOf(route: Route): string {
+  switch (route.name) {
+    case 'runs':
+      return '#/';
+    case 'new':
+      return '#/new';
+    case 'run':
+      return `#/runs/${encodeURIComponent(route.id)}`;
+    case 'missing':
+      return `#${route.path}`;
+  }
+}
+
+const hash = ref(typeof window === 'undefined' ? '' : window.location.hash);
+let listening = false;
+
+export function useHashRoute(): { route: ComputedRef<Route>; navigate: (to: Route) => void } {
+  if (!listening && typeof window !== 'undefined') {
+    listening = true;
+    window.addEventListener('hashchange', () => {
+      hash.value = window.location.hash;
+    });
+  }
+  onScopeDispose(() => undefined);
+  return {
+    route: computed(() => parseHash(hash.value)),
+    navigate: (to: Route) => {
+      const href = hrefOf(to);
+      if (window.location.hash !== href) window.location.hash = href;
+      hash.value = window.location.hash;
+    },
+  };
+}

@@ -288,10 +288,12 @@ export class JobManager {
     else if (run.cancelRequested) status = 'cancelled';
     else {
       status = 'failed';
-      lastError =
-        (error && describeError(error)) ??
-        lastLine(this.store.logTail(run.id, 'stderr', 4096).text) ??
-        `the engine stopped without finishing (${signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`})`;
+      if (error) lastError = describeError(error);
+      else {
+        const how = signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`;
+        const output = lastLine(this.store.logTail(run.id, 'stderr', 4096).text);
+        lastError = `the engine stopped without finishing (${how})${output ? `; its last output: ${output}` : ''}`;
+      }
     }
     this.live.delete(run.id);
     const final = this.finish(run.id, {

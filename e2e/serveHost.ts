@@ -20,7 +20,8 @@ export async function startServedWorkbench(): Promise<ServedWorkbench> {
   // Where the presets look for the quickstart dataset: the UI's templates work unchanged.
   const datasetDir = join(home.path, 'datasets', 'quickstart');
   mkdirSync(datasetDir, { recursive: true });
-  writeFileSync(join(datasetDir, 'train.json'), JSON.stringify(tinyRecords(48, 1)));
+  // Enough records that each epoch lasts a few seconds: long enough to watch the curriculum move.
+  writeFileSync(join(datasetDir, 'train.json'), JSON.stringify(tinyRecords(2000, 1)));
   writeFileSync(join(datasetDir, 'valid.json'), JSON.stringify(tinyRecords(12, 2)));
 
   const child: ChildProcess = spawn(process.execPath, ['bin/coconut.mjs', 'serve', '--json'], {

@@ -1,0 +1,140 @@
+"""Command line: ``python -m coconut_engine train --config CONFIG.yaml --run-dir RUN_DIR``.
+
+Exit codes: 0 when the run completed or was cancelled (SIGTERM/SIGINT), 1 on any error (an
+``error`` event says why when the run directory is writable; one line on stderr always does),
+2 for a malformed command line (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .cancel import Cancellation
+from .config import load_config
+from .data import load_datasets
+from .errors import EngineError
+from .events import EVENTS_FILE, EventLog
+from .rundir import check_run_dir
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _report_error(events: EventLog | None, message: str, where: str | None, trace: str | None) -> None:
+    print(f"error: {_one_line(message)}", file=sys.stderr, flush=True)
+    if events is not None:
+        events.emit("error", message=message, where=where, traceback=trace)
+
+
+def command_train(args: argparse.Namespace) -> int:
+    # First thing: a SIGTERM from now on ends the run cleanly, even during the slow imports below.
+    cancel = Cancellation()
+    cancel.install()
+    run_started = time.time()
+
+    run_dir = Path(args.run_dir)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        events = EventLog(run_dir / EVENTS_FILE)
+    except OSError as error:
+        print(f"error: cannot write to run directory {run_dir}: {error.strerror or error}", file=sys.stderr, flush=True)
+        return 1
+
+    # Config and data problems are found here, in well under a second, before torch loads.
+    try:
+        config = load_config(args.config)
+        datasets = load_datasets(config.train_path, config.val_path, config.only_eval)
+        check_run_dir(run_dir, config.only_eval)
+    except EngineError as error:
+        _report_error(events, error.message, error.where, None)
+        return 1
+
+    # Offline by design: a model id must resolve to a local copy, never a hub download.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        from . import train  # imports torch and transformers: a few seconds
+
+        if cancel():
+            outcome = train.Outcome("cancelled", None, None, None)
+        else:
+            outcome = train.run(config, datasets, run_dir, events, cancel)
+    except EngineError as error:
+        _report_error(events, error.message, error.where, None)
+        return 1
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        events.emit("finished", status="cancelled", best_accuracy=None, best_epoch=None, final_accuracy=None, seconds=time.time() - run_started)
+        return 0
+    except Exception as error:  # an engine bug or an environment failure: keep the traceback
+        _report_error(events, f"{type(error).__name__}: {error}", None, traceback.format_exc())
+        return 1
+
+    seconds = time.time() - run_started
+    events.emit(
+        "finished",
+        status=outcome.status,
+        best_accuracy=outcome.best_accuracy,
+        best_epoch=outcome.best_epoch,
+        final_accuracy=outcome.final_accuracy,
+        seconds=seconds,
+    )
+    if outcome.status == "cancelled":
+        print(f"cancelled after {seconds:.0f} s ({cancel.signal_name or 'signal'})", file=sys.stderr, flush=True)
+    events.close()
+    return 0
+
+
+def command_check_config(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except EngineError as error:
+        if args.json:
+            print(json.dumps({"ok": False, "error": error.message, "where": error.where}))
+        else:
+            print(f"error: {_one_line(error.message)}", file=sys.stderr)
+        return 1
+    resolved = config.to_dict()
+    if args.json:
+        print(json.dumps({"ok": True, "config": resolved, "method": config.method}, indent=2))
+    else:
+        import yaml
+
+        print(f"# method: {config.method}")
+        print(yaml.safe_dump(resolved, sort_keys=False), end="")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coconut_engine", description="Coconut Workbench training engine")
+    parser.add_argument("--version", action="version", version=f"coconut_engine {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train_parser = commands.add_parser("train", help="train (or with only_eval, evaluate) one run")
+    train_parser.add_argument("--config", required=True, help="YAML run configuration")
+    train_parser.add_argument("--run-dir", required=True, help="directory for events.jsonl, tokenizer.json and checkpoints/")
+    train_parser.set_defaults(handler=command_train)
+
+    check_parser = commands.add_parser("check-config", help="validate a config and print it with every default filled in")
+    check_parser.add_argument("--config", required=True, help="YAML run configuration")
+    check_parser.add_argument("--json", action="store_true", help="print JSON")
+    check_parser.set_defaults(handler=command_check_config)
+
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    exit_code = main()
+    # Everything is written and closed by now; skipping the interpreter's teardown of torch and
+    # transformers saves 1-2 s, so a cancelled run frees its CPU/GPU right after `finished`.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(exit_code)

@@ -1,0 +1,118 @@
+"""Checkpoints: everything needed to rebuild the model offline and carry on.
+
+A checkpoint is one ``torch.save`` file holding the model's weights, its transformers config (so
+the architecture is rebuilt without the hub), the tokenizer JSON and the special-token names,
+the method, epoch and stage, the optimizer state, and the validation accuracy. Files are written
+atomically (a temporary file in the same directory, then ``os.replace``), so a reader never sees
+a half-written checkpoint, even if the process dies mid-write.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .errors import ConfigError
+
+CHECKPOINT_FORMAT = "coconut-workbench-checkpoint"
+CHECKPOINT_VERSION = 1
+
+# mkstemp creates files readable by the owner only; run files are ordinary files.
+FILE_MODE = 0o644
+
+
+def save_atomically(payload: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(payload, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        with _suppress_missing():
+            os.unlink(temporary)
+        raise
+
+
+class _suppress_missing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
+        return kind is not None and issubclass(kind, FileNotFoundError)
+
+
+def write_text_atomically(text: str, path: Path) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(text)
+    os.chmod(temporary, FILE_MODE)
+    os.replace(temporary, path)
+
+
+def make_payload(
+    *,
+    state_dict: dict[str, torch.Tensor],
+    model_id: str,
+    model_config: dict[str, Any],
+    tokenizer_json: str,
+    tokenizer_meta: dict[str, Any],
+    method: str,
+    epoch: int,
+    stage: int,
+    optimizer_state: dict[str, Any] | None,
+    accuracy: float | None,
+    run_config: dict[str, Any],
+    engine_version: str,
+) -> dict[str, Any]:
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "format_version": CHECKPOINT_VERSION,
+        "engine_version": engine_version,
+        "model_id": model_id,
+        "model_config": model_config,
+        "state_dict": state_dict,
+        "tokenizer_json": tokenizer_json,
+        "tokenizer_meta": tokenizer_meta,
+        "method": method,
+        "epoch": epoch,  # epochs completed
+        "stage": stage,
+        "optimizer": optimizer_state,
+        "accuracy": accuracy,
+        "run_config": run_config,
+    }
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """Read a checkpoint written by this engine; ConfigError (on ``load_model_path``) otherwise."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"config key 'load_model_path': checkpoint not found: {path.resolve()}", where="load_model_path")
+    if path.is_dir():
+        raise ConfigError(
+            f"config key 'load_model_path': {path.resolve()} is a directory; give a checkpoint file such as checkpoints/best.pt",
+            where="load_model_path",
+        )
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # torch raises several types for a file that is not a checkpoint
+        raise ConfigError(f"config key 'load_model_path': cannot read {path.resolve()} as a checkpoint: {error}", where="load_model_path") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise ConfigError(
+            f"config key 'load_model_path': {path.resolve()} is not a Coconut Workbench checkpoint "
+            "(bare state dicts of the reference implementation are not supported yet)",
+            where="load_model_path",
+        )
+    if payload.get("format_version", 0) > CHECKPOINT_VERSION:
+        raise ConfigError(
+            f"config key 'load_model_path': {path.resolve()} was written by a newer engine (format {payload['format_version']})",
+            where="load_model_path",
+        )
+    return payload

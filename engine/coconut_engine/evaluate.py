@@ -1,0 +1,122 @@
+"""Validation: generate an answer for every question and score it as the reference does.
+
+Prompt: question + ``<bot>`` + the stage's thoughts + ``<eot>`` (no markers for cot, no_cot and
+no_thoughts), then greedy decoding with a KV cache, batched, each sample stopping at its eos.
+Questions are grouped by thought count so a batch's prompts can be left-padded to end in the same
+column while their thoughts also line up.
+
+Scoring (the reference's): the answer is the generated text after the last ``#``, commas removed,
+stripped, compared exactly with the record's answer (commas removed, stripped); word-level
+vocabularies compare word sequences (tokenizer.py). The reasoning exact match compares the text
+before the first ``#`` with the steps the model is still expected to write at this stage.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+
+from .batching import collate
+from .curriculum import Curriculum, EncodedRecord
+from .data import Record
+from .model import CoconutModel
+from .runtime import autocast
+from .tokenizer import TextCodec
+
+
+@dataclass
+class EvalResult:
+    correct: int
+    total: int
+    cot_match: float | None
+    mean_new_tokens: float
+    seconds: float
+    examples: list[tuple[str, str, str]] = field(default_factory=list)  # (question, generated, answer)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+def answer_of(text: str) -> str:
+    """The reference's answer extraction: after the last '#', commas removed, stripped."""
+    return text.split("#")[-1].replace(",", "").strip()
+
+
+def reasoning_of(text: str) -> str:
+    """The reasoning text: everything before the first '#', stripped."""
+    return text.split("#")[0].strip()
+
+
+def evaluate(
+    model: CoconutModel,
+    codec: TextCodec,
+    curriculum: Curriculum,
+    records: Sequence[Record],
+    encoded: Sequence[EncodedRecord],
+    stage: int,
+    *,
+    batch_size: int,
+    max_new_tokens: int,
+    position_limit: int | None,
+    device: torch.device,
+    bf16: bool,
+    should_stop: Callable[[], bool],
+    keep_examples: int = 3,
+) -> EvalResult | None:
+    """Score the records at ``stage``; None if ``should_stop`` asked to stop part-way."""
+    started = time.perf_counter()
+    prompts = [curriculum.eval_prompt(item, stage) for item in encoded]
+    by_thoughts: dict[int, list[int]] = defaultdict(list)
+    for index, (_, thoughts) in enumerate(prompts):
+        by_thoughts[thoughts].append(index)
+
+    correct = cot_correct = cot_total = new_tokens = 0
+    examples: list[tuple[str, str, str]] = []
+    was_training = model.training
+    model.eval()
+    try:
+        for thoughts in sorted(by_thoughts):
+            indices = by_thoughts[thoughts]
+            for offset in range(0, len(indices), batch_size):
+                if should_stop():
+                    return None
+                chunk = indices[offset : offset + batch_size]
+                batch = collate([prompts[i][0] for i in chunk], codec.latent_id, codec.pad_id, align_end=True).to(device)
+                budget = max_new_tokens
+                if position_limit is not None:
+                    budget = max(1, min(budget, position_limit - int(batch.position_ids[:, -1].max()) - 1))
+                with autocast(device, bf16):
+                    generated = model.generate(batch, budget, codec.eos_id, should_stop=should_stop)
+                if generated is None:
+                    return None
+                for i, tokens in zip(chunk, generated):
+                    record = records[i]
+                    text = codec.decode(tokens)
+                    new_tokens += len(tokens)
+                    if codec.comparable(answer_of(text)) == codec.comparable(record.answer.replace(",", "").strip()):
+                        correct += 1
+                    removed = curriculum.expected_reasoning_steps(stage, len(record.steps))
+                    if removed is not None:
+                        cot_total += 1
+                        expected = "\n".join(record.steps[removed:])
+                        if codec.comparable(reasoning_of(text)) == codec.comparable(expected.strip()):
+                            cot_correct += 1
+                    if len(examples) < keep_examples:
+                        examples.append((record.question, text, record.answer))
+    finally:
+        model.train(was_training)
+
+    total = len(records)
+    return EvalResult(
+        correct=correct,
+        total=total,
+        cot_match=cot_correct / cot_total if cot_total else None,
+        mean_new_tokens=new_tokens / total if total else 0.0,
+        seconds=time.perf_counter() - started,
+        examples=examples,
+    )

@@ -1,0 +1,342 @@
+"""The training run: data → model → epochs through the curriculum → evaluation → checkpoints.
+
+One function, ``run``, reads top to bottom like the method: each epoch picks its curriculum
+stage, rebuilds the samples for that stage, trains with gradient accumulation, evaluates on the
+validation set, and saves. Everything the workbench shows arrives as events (events.py).
+
+The run directory's layout and the rule that protects it are in rundir.py.
+
+Ready for several processes (issue 3): only the process with ``is_main`` writes events and files.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import tokenizers
+import torch
+import transformers
+
+from . import __version__
+from .batching import collate_samples
+from .build import build_model, describe_model, max_positions
+from .cancel import Cancellation
+from .checkpoint import make_payload, save_atomically, write_text_atomically
+from .config import OFFLINE_MODEL_ID, RunConfig
+from .curriculum import Curriculum, EncodedRecord, StagePlan, encode_record
+from .data import Datasets, Record
+from .errors import EngineError
+from .evaluate import EvalResult, evaluate
+from .events import EventLog, progress
+from .model import CoconutModel
+from .rundir import (
+    BEST_CHECKPOINT_NAME,
+    CHECKPOINT_DIR,
+    TOKENIZER_FILE,
+    epoch_checkpoint_name,
+)
+from .runtime import autocast, configure_threads, resolve_device, seed_everything
+from .tokenizer import pretty_json
+
+# `debug: true` trains and evaluates on these many records (quick checks of a config).
+DEBUG_TRAIN_RECORDS = 256
+DEBUG_VAL_RECORDS = 32
+# Seconds between two progress lines on stderr.
+PROGRESS_INTERVAL_S = 5.0
+
+
+@dataclass
+class Outcome:
+    status: str  # "completed" or "cancelled"
+    best_accuracy: float | None
+    best_epoch: int | None
+    final_accuracy: float | None
+
+
+def versions() -> dict[str, str]:
+    return {
+        "engine": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+        "tokenizers": tokenizers.__version__,
+    }
+
+
+def longest_sample(encoded: Sequence[EncodedRecord], curriculum: Curriculum, stages: Sequence[int]) -> int:
+    """Tokens in the longest training sample any of ``stages`` (or a uniform draw) produces."""
+    markers = 2 if curriculum.uses_markers else 0
+    longest = 0
+    for item in encoded:
+        candidates = set(stages)
+        if curriculum.uniform_prob > 0:
+            candidates.update(range(item.n_steps + 1))
+        for stage in candidates:
+            removed, thoughts = curriculum.removed_and_thoughts(stage, item.n_steps)
+            thoughts = thoughts if curriculum.uses_markers else 0
+            kept = sum(len(step) for step in item.steps[removed:])
+            longest = max(longest, len(item.question) + markers + thoughts + kept + len(item.answer))
+    return longest
+
+
+def epoch_samples(encoded: Sequence[EncodedRecord], curriculum: Curriculum, stage: int, seed: int, epoch: int, shuffle: bool = True):
+    """This epoch's training samples in this epoch's order (deterministic for (seed, epoch), so a
+    resumed run sees the same data as an uninterrupted one)."""
+    rng = random.Random(seed * 1_000_003 + epoch)
+    samples = [curriculum.training_sample(item, curriculum.sample_stage(stage, item.n_steps, rng)) for item in encoded]
+    if shuffle:
+        rng.shuffle(samples)
+    return samples
+
+
+def make_optimizer(model: torch.nn.Module, config: RunConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+
+
+def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, cancel: Cancellation, is_main: bool = True) -> Outcome:
+    run_started = time.time()
+    configure_threads(config.num_threads)
+    seed_everything(config.seed)
+    device = resolve_device(config.device)
+    if config.bf16 and device.type != "cuda":
+        events.emit("log", level="warning", message="bf16 is ignored on CPU: training runs in float32")
+
+    # ---- data (already validated by the caller) ---------------------------------------------------
+    train_records: list[Record] = datasets.train
+    val_records = datasets.val
+    if config.debug:
+        train_records, val_records = train_records[:DEBUG_TRAIN_RECORDS], val_records[:DEBUG_VAL_RECORDS]
+    if config.max_val_samples is not None:
+        val_records = val_records[: config.max_val_samples]
+
+    # ---- model, tokenizer, curriculum ------------------------------------------------------------
+    built = build_model(config, train_records)
+    codec = built.codec
+    curriculum = Curriculum.from_config(config, codec)
+    train_encoded = [encode_record(record, codec) for record in train_records]
+    val_encoded = [encode_record(record, codec) for record in val_records]
+    max_steps = max((item.n_steps for item in train_encoded or val_encoded), default=0)
+    plan = curriculum.plan(config.resume, config.resume + 1 if config.only_eval else config.num_epochs, max_steps)
+    position_limit = max_positions(built.causal_lm)
+    if position_limit is not None and train_encoded:
+        longest = longest_sample(train_encoded, curriculum, [entry.stage for entry in plan])
+        if longest > position_limit:
+            if built.source == "checkpoint":
+                key = "load_model_path"
+            else:
+                key = "offline_model.n_positions" if built.model_id == OFFLINE_MODEL_ID else "model_id"
+            raise EngineError(
+                f"the longest training sample has {longest} tokens but the model has {position_limit} positions; "
+                f"use a larger model ({key}) or shorter problems",
+                where=key,
+            )
+
+    if is_main and not config.only_eval:
+        write_text_atomically(pretty_json(codec), run_dir / TOKENIZER_FILE)
+    model = CoconutModel(built.causal_lm, codec.latent_id, feedback=curriculum.feeds_back_thoughts).to(device)
+    optimizer = make_optimizer(model, config)
+    checkpoint = built.checkpoint
+    if (
+        checkpoint is not None
+        and checkpoint.get("optimizer")
+        and config.resume > 0
+        and checkpoint["epoch"] == config.resume
+        and checkpoint["method"] == config.method
+    ):
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        built.notes.append(f"optimizer state restored from the checkpoint (epoch {config.resume})")
+    for note in built.notes:
+        events.emit("log", level="info", message=note)
+        progress(note)
+
+    micro_batches = math.ceil(len(train_encoded) / config.batch_size_training)
+    steps_per_epoch = math.ceil(micro_batches / config.gradient_accumulation_steps)
+    events.emit(
+        "started",
+        method=config.method,
+        num_epochs=config.num_epochs,
+        resume_epoch=config.resume,
+        steps_per_epoch=0 if config.only_eval else steps_per_epoch,
+        train_samples=len(train_encoded),
+        val_samples=len(val_encoded),
+        stages=[entry.as_event() for entry in plan],
+        device=str(device),
+        model=describe_model(built.causal_lm, built.model_id, codec),
+        versions=versions(),
+    )
+    progress(
+        f"{config.method}: {len(train_encoded)} training / {len(val_encoded)} validation records, "
+        f"{steps_per_epoch} steps per epoch, {len(plan)} stage(s), on {device}"
+    )
+
+    def evaluate_stage(stage: int) -> EvalResult | None:
+        return evaluate(
+            model,
+            codec,
+            curriculum,
+            val_records,
+            val_encoded,
+            stage,
+            batch_size=config.eval_batch_size,
+            max_new_tokens=config.max_new_tokens,
+            position_limit=position_limit,
+            device=device,
+            bf16=config.bf16,
+            should_stop=cancel,
+        )
+
+    def report_eval(result: EvalResult, stage: int, epoch: int) -> None:
+        events.emit(
+            "eval",
+            stage=stage,
+            epoch=epoch,
+            split="val",
+            accuracy=result.accuracy,
+            correct=result.correct,
+            total=result.total,
+            cot_match=result.cot_match,
+            mean_new_tokens=result.mean_new_tokens,
+            seconds=result.seconds,
+        )
+        cot = "" if result.cot_match is None else f", reasoning exact match {result.cot_match:.1%}"
+        progress(f"epoch {epoch + 1} eval: accuracy {result.correct}/{result.total} = {result.accuracy:.1%}{cot} ({result.seconds:.1f} s)")
+        if result.examples:
+            _, generated, answer = result.examples[0]
+            progress(f"  e.g. generated {generated!r}, expected {answer!r}")
+
+    def save(epoch: int, stage: int, accuracy: float | None, names: list[str], is_best: bool) -> None:
+        if not is_main:
+            return
+        payload = make_payload(
+            state_dict=built.causal_lm.state_dict(),
+            model_id=built.model_id,
+            model_config=built.causal_lm.config.to_dict(),
+            tokenizer_json=codec.to_json(),
+            tokenizer_meta=codec.metadata(),
+            method=config.method,
+            epoch=epoch + 1,
+            stage=stage,
+            optimizer_state=optimizer.state_dict(),
+            accuracy=accuracy,
+            run_config=config.to_dict(),
+            engine_version=__version__,
+        )
+        for name in names:
+            relative = f"{CHECKPOINT_DIR}/{name}"
+            save_atomically(payload, run_dir / relative)
+            events.emit("checkpoint", stage=stage, epoch=epoch, path=relative, best=is_best)
+            progress(f"saved {relative}")
+
+    best_accuracy: float | None = None
+    best_epoch: int | None = None
+    final_accuracy: float | None = None
+
+    def outcome(status: str) -> Outcome:
+        return Outcome(status, best_accuracy, best_epoch, final_accuracy)
+
+    # ---- evaluation only ---------------------------------------------------------------------
+    if config.only_eval:
+        stage = curriculum.stage_of_epoch(config.resume)
+        entry = plan[0]
+        events.emit("stage", stage=stage, epoch=config.resume, removed_steps=entry.removed_steps, thoughts=entry.thoughts, label=entry.label)
+        result = evaluate_stage(stage)
+        if result is None:
+            return outcome("cancelled")
+        report_eval(result, stage, config.resume)
+        best_accuracy = final_accuracy = result.accuracy
+        best_epoch = config.resume
+        return outcome("completed")
+
+    # ---- training ------------------------------------------------------------------------------
+    plan_by_stage: dict[int, StagePlan] = {entry.stage: entry for entry in plan}
+    global_step = config.resume * steps_per_epoch
+    current_stage: int | None = None
+    last_progress = 0.0
+    for epoch in range(config.resume, config.num_epochs):
+        if cancel():
+            return outcome("cancelled")
+        stage = curriculum.stage_of_epoch(epoch)
+        new_stage = stage != current_stage
+        if new_stage:
+            entry = plan_by_stage[stage]
+            events.emit("stage", stage=stage, epoch=epoch, removed_steps=entry.removed_steps, thoughts=entry.thoughts, label=entry.label)
+            progress(f"epoch {epoch + 1}/{config.num_epochs}: {entry.label}")
+        # The reference re-creates AdamW every epoch when reset_optimizer is true.
+        policy = config.reset_policy
+        if epoch > config.resume and (policy == "per_epoch" or (policy == "per_stage" and new_stage)):
+            optimizer = make_optimizer(model, config)
+        current_stage = stage
+
+        samples = epoch_samples(train_encoded, curriculum, stage, config.seed, epoch)
+        batches = [samples[i : i + config.batch_size_training] for i in range(0, len(samples), config.batch_size_training)]
+        model.train()
+        for epoch_step in range(1, steps_per_epoch + 1):
+            group = batches[(epoch_step - 1) * config.gradient_accumulation_steps : epoch_step * config.gradient_accumulation_steps]
+            step_started = time.perf_counter()
+            loss_sum = torch.zeros((), device=device)
+            n_samples = n_tokens = 0
+            for micro in group:
+                if cancel():
+                    return outcome("cancelled")
+                batch = collate_samples(micro, codec.latent_id, codec.pad_id, align_thoughts=curriculum.feeds_back_thoughts).to(device)
+                with autocast(device, config.bf16):
+                    loss = model.loss(batch)
+                # Average over the micro-batches actually in this step (the last step may be short).
+                (loss / len(group)).backward()
+                loss_sum += loss.detach()
+                n_samples += batch.size
+                n_tokens += batch.real_tokens
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            global_step += 1
+            step_loss = float(loss_sum) / len(group)
+            if not math.isfinite(step_loss):
+                raise EngineError(f"the training loss became {step_loss} at step {global_step} (epoch {epoch + 1}); try a lower lr", where="lr")
+            seconds = max(time.perf_counter() - step_started, 1e-9)
+            events.emit(
+                "step",
+                stage=stage,
+                epoch=epoch,
+                step=global_step,
+                epoch_step=epoch_step,
+                steps_in_epoch=steps_per_epoch,
+                loss=step_loss,
+                lr=float(optimizer.param_groups[0]["lr"]),
+                samples_per_s=n_samples / seconds,
+                tokens_per_s=n_tokens / seconds,
+            )
+            now = time.time()
+            if now - last_progress >= PROGRESS_INTERVAL_S or epoch_step == steps_per_epoch:
+                last_progress = now
+                progress(
+                    f"epoch {epoch + 1}/{config.num_epochs} stage {stage} step {epoch_step}/{steps_per_epoch} "
+                    f"loss {step_loss:.4f} ({n_samples / seconds:.0f} samples/s)"
+                )
+
+        result = evaluate_stage(stage)
+        if result is None:
+            # Cancelled during evaluation: this epoch's training is complete, keep it.
+            if not config.save_only_improve:
+                save(epoch, stage, None, [epoch_checkpoint_name(epoch + 1)], is_best=False)
+            return outcome("cancelled")
+        report_eval(result, stage, epoch)
+        final_accuracy = result.accuracy
+        improved = best_accuracy is None or result.accuracy > best_accuracy
+        if improved:
+            best_accuracy, best_epoch = result.accuracy, epoch
+        # As the reference: every epoch is kept, or only improving ones with save_only_improve.
+        names = []
+        if improved or not config.save_only_improve:
+            names.append(epoch_checkpoint_name(epoch + 1))
+        if improved:
+            names.append(BEST_CHECKPOINT_NAME)
+        save(epoch, stage, result.accuracy, names, is_best=improved)
+
+    progress(f"done in {time.time() - run_started:.0f} s: best accuracy {best_accuracy:.1%} (epoch {None if best_epoch is None else best_epoch + 1})")
+    return outcome("completed")

@@ -1,0 +1,117 @@
+"""Training in-process: every method runs end to end, checkpoints, only_eval, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import (
+    TINY_MODEL,
+    assert_valid_events,
+    make_records,
+    read_events,
+    write_json,
+)
+
+from coconut_engine import train
+from coconut_engine.cancel import Cancellation
+from coconut_engine.checkpoint import load_checkpoint
+from coconut_engine.config import config_from_dict
+from coconut_engine.data import load_datasets
+from coconut_engine.events import EventLog
+
+
+def run_in_process(run_dir: Path, data: tuple[Path, Path], **keys: object) -> tuple[train.Outcome, list[dict]]:
+    config = config_from_dict(
+        {
+            "train_path": str(data[0]),
+            "val_path": str(data[1]),
+            "offline_model": TINY_MODEL,
+            "batch_size_training": 8,
+            "eval_batch_size": 8,
+            "max_new_tokens": 24,
+            "lr": 1e-3,
+            "device": "cpu",
+            **keys,
+        }
+    )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    events = EventLog(run_dir / "events.jsonl")
+    outcome = train.run(config, load_datasets(config.train_path, config.val_path, config.only_eval), run_dir, events, Cancellation())
+    events.close()
+    return outcome, read_events(run_dir)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("data")
+    return write_json(root / "train.json", make_records(24, seed=1)), write_json(root / "val.json", make_records(8, seed=2))
+
+
+@pytest.mark.parametrize(
+    ("flags", "method"),
+    [({"coconut": True}, "coconut"), ({"cot": True}, "cot"), ({"no_cot": True}, "no_cot"), ({"no_thoughts": True}, "no_thoughts"), ({}, "pause_as_thought")],
+)
+def test_every_method_trains(tmp_path: Path, data, event_validator, flags: dict, method: str) -> None:
+    outcome, events = run_in_process(tmp_path / "run", data, num_epochs=2, epochs_per_stage=1, max_latent_stage=1, **flags)
+    assert outcome.status == "completed"
+    assert_valid_events(events, event_validator)
+    started = next(e for e in events if e["type"] == "started")
+    assert started["method"] == method
+    assert [e["epoch"] for e in events if e["type"] == "eval"] == [0, 1]
+    expected_cot_match = method != "no_cot"
+    assert all((e["cot_match"] is not None) == expected_cot_match for e in events if e["type"] == "eval")
+    saved = load_checkpoint(tmp_path / "run" / "checkpoints" / "epoch-2.pt")
+    assert saved["method"] == method and saved["epoch"] == 2 and saved["optimizer"] is not None
+
+
+def test_save_only_improve_and_reset_per_stage(tmp_path: Path, data) -> None:
+    outcome, events = run_in_process(
+        tmp_path / "run", data, coconut=True, num_epochs=3, epochs_per_stage=1, max_latent_stage=1, save_only_improve=True, reset_optimizer="per_stage"
+    )
+    saved = sorted(p.name for p in (tmp_path / "run" / "checkpoints").iterdir())
+    improving = [e["epoch"] for e in events if e["type"] == "checkpoint" and e["path"].startswith("checkpoints/epoch-")]
+    assert saved == sorted(["best.pt"] + [f"epoch-{epoch + 1}.pt" for epoch in improving])
+    assert all(e["best"] for e in events if e["type"] == "checkpoint")
+    assert outcome.best_epoch == improving[-1]
+
+
+def test_only_eval_scores_a_checkpoint_without_writing(tmp_path: Path, data, event_validator) -> None:
+    run_in_process(tmp_path / "train", data, cot=True, num_epochs=1)
+    best = tmp_path / "train" / "checkpoints" / "best.pt"
+    outcome, events = run_in_process(tmp_path / "eval", data, cot=True, only_eval=True, load_model_path=str(best))
+    assert_valid_events(events, event_validator)
+    assert [e["type"] for e in events if e["type"] != "log"] == ["started", "stage", "eval"]
+    assert outcome.final_accuracy == load_checkpoint(best)["accuracy"]
+    assert not (tmp_path / "eval" / "checkpoints").exists()
+
+
+def test_resume_continues_with_the_same_losses(tmp_path: Path, data) -> None:
+    keys = dict(coconut=True, num_epochs=2, epochs_per_stage=1, max_latent_stage=1, seed=3)
+    _, full = run_in_process(tmp_path / "full", data, **keys)
+    _, first = run_in_process(tmp_path / "first", data, **{**keys, "num_epochs": 1})
+    _, second = run_in_process(tmp_path / "second", data, **keys, resume=1, load_model_path=str(tmp_path / "first" / "checkpoints" / "epoch-1.pt"))
+    full_losses = [e["loss"] for e in full if e["type"] == "step" and e["epoch"] == 1]
+    resumed_losses = [e["loss"] for e in second if e["type"] == "step"]
+    assert [e["step"] for e in second if e["type"] == "step"][0] == len(full_losses) + 1
+    assert resumed_losses == pytest.approx(full_losses, abs=1e-5)
+
+
+def test_too_long_samples_are_refused_before_training(tmp_path: Path, data) -> None:
+    from coconut_engine.errors import EngineError
+
+    with pytest.raises(EngineError) as caught:
+        run_in_process(tmp_path / "run", data, cot=True, offline_model={**TINY_MODEL, "n_positions": 16})
+    assert caught.value.where == "offline_model.n_positions"
+    assert not (tmp_path / "run" / "tokenizer.json").exists()
+
+
+def test_cuda_requested_without_a_gpu(tmp_path: Path, data) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    from coconut_engine.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        run_in_process(tmp_path / "run", data, cot=True, device="cuda")
+    assert caught.value.where == "device"

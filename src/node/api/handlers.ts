@@ -1,12 +1,11 @@
 /** The API's handlers: one function per method of `apiMethods`, shared by every transport. */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigCheck, DatasetInfo, MethodName, ParsedRequestOf, ResponseOf } from '../../common/api.js';
+import type { DatasetInfo, MethodName, ParsedRequestOf, ResponseOf } from '../../common/api.js';
 import { ApiError } from '../../common/api.js';
-import type { RunConfig } from '../../common/config.js';
 import { engineStatus } from '../engine/launcher.js';
 import { projectRoot } from '../engine/paths.js';
-import { configToYaml, methodOf, parseConfigYaml, resolveConfigPaths, semanticIssues } from '../runs/configText.js';
+import { checkConfig } from '../runs/configText.js';
 import { toSummary } from '../runs/runStore.js';
 import type { Workbench } from '../workbench/workbench.js';
 
@@ -17,24 +16,6 @@ export interface CallContext {
 export type Handlers = {
   [M in MethodName]: (request: ParsedRequestOf<M>, context: CallContext) => ResponseOf<M> | Promise<ResponseOf<M>>;
 };
-
-/**
- * Parses, checks and resolves a config. Relative data paths resolve against the workbench home,
- * where `coconut data generate` and the quickstart put datasets.
- */
-export function checkConfig(text: string, baseDir: string): ConfigCheck & { config: RunConfig | null } {
-  const parsed = parseConfigYaml(text);
-  if (!parsed.ok) return { ok: false, issues: parsed.issues, resolved_yaml: null, method: null, config: null };
-  const { config, issues: pathIssues } = resolveConfigPaths(parsed.config, baseDir);
-  const issues = [...semanticIssues(config), ...pathIssues];
-  return {
-    ok: issues.length === 0,
-    issues,
-    resolved_yaml: issues.length === 0 ? configToYaml(config) : null,
-    method: methodOf(config),
-    config: issues.length === 0 ? config : null,
-  };
-}
 
 export function presetPath(name: string): string {
   return join(projectRoot(), 'resources', 'presets', `${name}.yaml`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunStreamMessage } from '../../common/api.js';
 import type { EngineEvent } from '../../common/events.js';
-import { checkConfig } from '../api/handlers.js';
+import { checkConfig } from '../runs/configText.js';
 import { tempDir, tinyRun, type TinyRun } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
 

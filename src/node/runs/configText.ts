@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { isMap, parseDocument, stringify } from 'yaml';
-import type { Issue } from '../../common/api.js';
+import type { ConfigCheck, Issue } from '../../common/api.js';
 import { issuesFromZod } from '../../common/api.js';
 import { methodOf, RunConfigSchema, type RunConfig } from '../../common/config.js';
 
@@ -71,4 +71,20 @@ export function configToYaml(config: RunConfig): string {
   return stringify(config, { lineWidth: 0 });
 }
 
-export { methodOf };
+/**
+ * Parses, checks and resolves a config. Relative paths resolve against `baseDir`:
+ * the workbench home for the UI (where datasets live), the working directory for the CLI.
+ */
+export function checkConfig(text: string, baseDir: string): ConfigCheck & { config: RunConfig | null } {
+  const parsed = parseConfigYaml(text);
+  if (!parsed.ok) return { ok: false, issues: parsed.issues, resolved_yaml: null, method: null, config: null };
+  const { config, issues: pathIssues } = resolveConfigPaths(parsed.config, baseDir);
+  const issues = [...semanticIssues(config), ...pathIssues];
+  return {
+    ok: issues.length === 0,
+    issues,
+    resolved_yaml: issues.length === 0 ? configToYaml(config) : null,
+    method: methodOf(config),
+    config: issues.length === 0 ? config : null,
+  };
+}

@@ -21,7 +21,8 @@ import type { RunConfig } from '../../common/config.js';
 import type { EngineEvent } from '../../common/events.js';
 import { RunRecordSchema, type RunRecord, type RunSummary } from '../../common/runs.js';
 import { writeFileAtomic } from './atomicFile.js';
-import { configToYaml, methodOf } from './configText.js';
+import { methodOf } from '../../common/config.js';
+import { configToYaml } from './configText.js';
 import { readAllEvents } from './eventLog.js';
 
 export const RUN_FILES = {

@@ -1,7 +1,7 @@
 /** `coconut config check FILE [--json]`: validate a config and print it with every default filled in. */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { checkConfig } from '../../api/handlers.js';
+import { checkConfig } from '../../runs/configText.js';
 import { CliError, printJson } from '../output.js';
 
 export function registerConfigCommands(program: Command): void {

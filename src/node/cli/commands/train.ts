@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RunSummary } from '../../../common/runs.js';
-import { checkConfig } from '../../api/handlers.js';
+import { checkConfig } from '../../runs/configText.js';
 import { Workbench } from '../../workbench/workbench.js';
 import { CliError, printJson } from '../output.js';
 import { percent, terminalProgress } from '../progress.js';

@@ -24,7 +24,7 @@ import { describeEnd, trainConfig } from './train.js';
  * Measured on a 2-core machine without a GPU (see README "Performance"); printed before starting
  * so nobody waits blind. Update together with the presets.
  */
-export const QUICKSTART_ESTIMATE = { datasetSeconds: 5, cotMinutes: 6, coconutMinutes: 6 };
+export const QUICKSTART_ESTIMATE = { datasetSeconds: 2, cotMinutes: 6, coconutMinutes: 5 };
 
 function presetText(name: string, overrides: Record<string, unknown> = {}): string {
   const document = parseDocument(readFileSync(presetPath(name), 'utf8'));

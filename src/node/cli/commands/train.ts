@@ -39,8 +39,14 @@ export async function trainConfig(workbench: Workbench, configText: string, wher
   }
 }
 
+function duration(run: RunSummary): string {
+  if (!run.started_at || !run.ended_at) return '';
+  const seconds = (Date.parse(run.ended_at) - Date.parse(run.started_at)) / 1000;
+  return ` in ${seconds >= 90 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`}`;
+}
+
 export function describeEnd(run: RunSummary): string {
-  const accuracy = `best val accuracy ${percent(run.best_accuracy)}, last ${percent(run.last_accuracy)}`;
+  const accuracy = `best val accuracy ${percent(run.best_accuracy)}, last ${percent(run.last_accuracy)}${duration(run)}`;
   if (run.status === 'completed') return `${run.name}: completed · ${accuracy} · ${run.dir}`;
   if (run.status === 'cancelled') return `${run.name}: cancelled · ${accuracy} · ${run.dir}`;
   return `${run.name}: ${run.status}: ${run.last_error ?? 'no error message'} (logs in ${run.dir})`;

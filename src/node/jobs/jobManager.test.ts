@@ -94,7 +94,11 @@ describe('JobManager with the real engine', () => {
     const first = workbench.jobs.submit(configFor(tiny, { num_epochs: 200 }));
     const second = workbench.jobs.submit(configFor(tiny));
     expect(second.status).toBe('queued');
+    const seen: RunStreamMessage[] = [];
+    workbench.jobs.subscribeRun(second.id, (message) => seen.push(message));
     expect(workbench.jobs.cancel(second.id).status).toBe('cancelled');
+    // A subscriber of a queued run hears about its end too.
+    expect(seen.at(-1)).toMatchObject({ kind: 'run', run: { status: 'cancelled' } });
     expect(workbench.store.events(second.id)).toEqual([]);
     workbench.jobs.cancel(first.id);
     expect((await workbench.jobs.waitForEnd(first.id)).status).toBe('cancelled');

@@ -60,6 +60,8 @@ function processAlive(pid: number): boolean {
 
 export class JobManager {
   private readonly live = new Map<string, LiveRun>();
+  /** Subscribers of queued runs, handed to the run when it starts. */
+  private readonly waiting = new Map<string, Set<RunListener>>();
   private readonly queue: string[] = [];
   private readonly runsListeners = new Set<RunsListener>();
   private readonly maxConcurrent: number;
@@ -139,9 +141,15 @@ export class JobManager {
     for (const event of history) onMessage({ kind: 'event', event });
     onMessage({ kind: 'replayed' });
     onMessage({ kind: 'run', run: toSummary(record) });
-    if (!run) return () => {};
-    run.listeners.add(onMessage);
-    return () => run.listeners.delete(onMessage);
+    if (run) {
+      run.listeners.add(onMessage);
+      return () => run.listeners.delete(onMessage);
+    }
+    if (isFinal(record.status)) return () => {};
+    const waiting = this.waiting.get(id) ?? new Set<RunListener>();
+    this.waiting.set(id, waiting);
+    waiting.add(onMessage);
+    return () => waiting.delete(onMessage);
   }
 
   subscribeRuns(onSummary: RunsListener): () => void {
@@ -204,7 +212,7 @@ export class JobManager {
       adoptedPid,
       reader: new EventLogReader(this.store.path(id, 'events')),
       events: [],
-      listeners: new Set(),
+      listeners: this.waiting.get(id) ?? new Set(),
       logs: {},
       poll: null,
       cancelRequested: false,
@@ -213,6 +221,7 @@ export class JobManager {
       resolveEnded,
     };
     this.live.set(id, run);
+    this.waiting.delete(id);
     run.poll = setInterval(() => {
       this.drainEvents(run);
       if (run.adoptedPid !== null && !processAlive(run.adoptedPid)) this.onExit(run, null, null);
@@ -341,6 +350,8 @@ export class JobManager {
     const summary = toSummary(record);
     const run = this.live.get(record.id);
     if (run) this.send(run, { kind: 'run', run: summary });
+    else for (const listener of this.waiting.get(record.id) ?? []) listener({ kind: 'run', run: summary });
+    if (isFinal(record.status)) this.waiting.delete(record.id);
     for (const listener of this.runsListeners) listener(summary);
   }
 }

@@ -9,7 +9,7 @@
  */
 import { markRaw, onScopeDispose, ref, shallowRef, watch, type Ref, type ShallowRef } from 'vue';
 import { ApiError, type RunStreamMessage } from '../../../common/api';
-import type { RunSummary } from '../../../common/runs';
+import { isFinal, type RunSummary } from '../../../common/runs';
 import type { ClientApi } from '../api';
 import { LogBuffer, type LogLine } from '../lib/logBuffer';
 import { RunTrace } from '../lib/runTrace';
@@ -169,7 +169,8 @@ export function useRunStream(api: ClientApi, id: Ref<string>): RunStream {
   async function cancel(): Promise<void> {
     const runId = id.value;
     const run = await api.call('runs.cancel', { id: runId });
-    if (runId === id.value) summary.value = run;
+    // The stream may already have delivered the run's end; an earlier snapshot must not undo it.
+    if (runId === id.value && !(summary.value && isFinal(summary.value.status))) summary.value = run;
   }
 
   return { summary, configYaml, loadError, replayed, trace, version, generation, logs, cancel };

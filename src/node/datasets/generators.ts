@@ -1,11 +1,12 @@
 /**
  * The dataset generators the CLI, the app and the quickstart can name. Each one turns a seeded
  * random stream and validated parameters into records that already satisfy its own invariants.
- * ProntoQA and graph-reachability generators join this table later.
+ * A ProntoQA generator joins this table later.
  */
 import { z } from 'zod';
 import { generateProsQARecord, resolveProsQAParams, type ProsQAParams } from './prosqa.js';
 import type { Random } from './random.js';
+import { generateReachabilityRecord, resolveReachabilityParams, type ReachabilityParams } from './reachability.js';
 import type { DatasetRecord } from './records.js';
 
 export interface DatasetGenerator<Params = unknown> {
@@ -27,7 +28,15 @@ const prosqa: DatasetGenerator<ProsQAParams> = {
   generate: generateProsQARecord,
 };
 
-export const DATASET_GENERATORS = { prosqa } as const;
+const reachability: DatasetGenerator<ReachabilityParams> = {
+  name: 'reachability',
+  version: 1,
+  description: 'The ProsQA graph questions with node ids as tokens ("3 > 7 | … | ? 3 : 7 9"): short sequences for training from scratch',
+  resolveParams: resolveReachabilityParams,
+  generate: generateReachabilityRecord,
+};
+
+export const DATASET_GENERATORS = { prosqa, reachability } as const;
 export type GeneratorName = keyof typeof DATASET_GENERATORS;
 export const GENERATOR_NAMES = Object.keys(DATASET_GENERATORS) as GeneratorName[];
 

@@ -18,6 +18,7 @@
  */
 import { z } from 'zod';
 import { buildAdjacency, distancesFrom, sampleShortestPath, type Adjacency, type Edge } from './graph.js';
+import { firstValidDraw, MAX_DRAWS_PER_RECORD, RecordInvariantError } from './invariants.js';
 import type { Random } from './random.js';
 import { CONCEPT_NAMES, PERSON_NAMES } from './vocabulary.js';
 
@@ -105,8 +106,8 @@ export function resolveProsQAParams(input: unknown = {}): ProsQAParams {
   });
 }
 
-/** A generated record broke one of the generator's promises; the caller draws again. */
-export class ProsQAInvariantError extends Error {
+/** A ProsQA record broke one of the generator's promises; the generator draws again. */
+export class ProsQAInvariantError extends RecordInvariantError {
   override name = 'ProsQAInvariantError';
 }
 
@@ -235,36 +236,59 @@ export function factSentence(names: readonly string[], isPerson: boolean, from: 
   return isPerson ? `${names[from]} is a ${names[to]}.` : `Every ${names[from]} is a ${names[to]}.`;
 }
 
+/** A grown graph with its question, before any node has a name. */
+export interface ProsQAProblem {
+  nodeCount: number;
+  edges: Edge[];
+  adjacency: Adjacency;
+  root: number;
+  target: number;
+  negTarget: number;
+  steps: number;
+}
+
 /**
- * One attempt: a graph, a question and its record, or null when this graph does not fit the
- * parameters (too few nodes, steps out of range, no leaf on one side). Not yet checked.
+ * The structural half of one attempt: a graph and a question that fit the parameters, or null when
+ * this draw does not (too few nodes, steps out of range, no leaf on one side). Shared by every
+ * rendering of the problem (ProsQA sentences here, node-id tokens in the reachability format).
  */
-export function drawProsQA(rng: Random, params: ProsQAParams): ProsQARecord | null {
+export function drawProsQAProblem(rng: Random, params: ProsQAParams): ProsQAProblem | null {
   const graph = dropIsolatedNodes(growGraph(rng, params));
   if (graph.nodeCount < params.minNodes) return null;
   const adjacency = buildAdjacency(graph.nodeCount, graph.edges);
   const question = chooseQuestion(rng, adjacency);
   if (question === null || question.steps < params.minSteps || question.steps > params.maxSteps) return null;
+  return { nodeCount: graph.nodeCount, edges: graph.edges, adjacency, ...question };
+}
+
+/**
+ * One attempt: a graph, a question and its record, or null when this graph does not fit the
+ * parameters (too few nodes, steps out of range, no leaf on one side). Not yet checked.
+ */
+export function drawProsQA(rng: Random, params: ProsQAParams): ProsQARecord | null {
+  const problem = drawProsQAProblem(rng, params);
+  if (problem === null) return null;
+  const { adjacency } = problem;
   const names = nameNodes(rng, adjacency);
   if (names === null) return null;
 
   const isPerson = (node: number) => adjacency.parents[node]?.length === 0;
   const sentence = (from: number, to: number) => factSentence(names, isPerson(from), from, to);
-  const path = sampleShortestPath(rng, adjacency, question.root, question.target);
+  const path = sampleShortestPath(rng, adjacency, problem.root, problem.target);
   if (path === null) return null;
-  const facts = rng.shuffle(graph.edges.map(([from, to]) => sentence(from, to)));
-  const entity = names[question.root] as string;
-  const answerName = names[question.target] as string;
-  const options = rng.chance(0.5) ? [answerName, names[question.negTarget]] : [names[question.negTarget], answerName];
+  const facts = rng.shuffle(problem.edges.map(([from, to]) => sentence(from, to)));
+  const entity = names[problem.root] as string;
+  const answerName = names[problem.target] as string;
+  const options = rng.chance(0.5) ? [answerName, names[problem.negTarget]] : [names[problem.negTarget], answerName];
   return {
     question: `${facts.join(' ')} Is ${entity} a ${options[0]} or ${options[1]}?`,
     answer: `${entity} is a ${answerName}.`,
     steps: path.slice(1).map((to, i) => sentence(path[i] as number, to)),
     idx_to_symbol: names,
-    edges: graph.edges.map(([from, to]) => [from, to]),
-    root: question.root,
-    target: question.target,
-    neg_target: question.negTarget,
+    edges: problem.edges.map(([from, to]) => [from, to]),
+    root: problem.root,
+    target: problem.target,
+    neg_target: problem.negTarget,
   };
 }
 
@@ -330,22 +354,11 @@ export function checkProsQARecord(record: ProsQARecord, params?: ProsQAParams): 
   }
 }
 
-/** Draws before giving up: far more than any reasonable parameters need (most accept 1 in 1–3). */
-const MAX_DRAWS_PER_RECORD = 10_000;
-
 /** The next record that fits the parameters and passes every invariant check. */
 export function generateProsQARecord(rng: Random, params: ProsQAParams): ProsQARecord {
-  for (let draw = 0; draw < MAX_DRAWS_PER_RECORD; draw++) {
-    const record = drawProsQA(rng, params);
-    if (record === null) continue;
-    try {
-      checkProsQARecord(record, params);
-      return record;
-    } catch (error) {
-      if (!(error instanceof ProsQAInvariantError)) throw error;
-    }
-  }
-  throw new Error(
+  return firstValidDraw(
+    () => drawProsQA(rng, params),
+    (record) => checkProsQARecord(record, params),
     `no ProsQA graph fit ${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps in ` +
       `${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`,
   );

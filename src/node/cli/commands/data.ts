@@ -147,25 +147,43 @@ function addOutputOptions(command: Command): Command {
     .option('--json', 'print a JSON summary and no progress bar');
 }
 
+/** The graph options ProsQA and the reachability format share (the same graphs, rendered differently). */
+function addGraphOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--preset <name>', 'graph sizes: official (17–28 nodes, 3–6 steps) or small (8–10 nodes, 2–3 steps)').choices(PROSQA_PRESET_NAMES).default('official'))
+    .option('--min-nodes <n>', 'fewest nodes per graph', parseWhole(3))
+    .option('--max-nodes <n>', 'most nodes per graph', parseWhole(3))
+    .option('--min-steps <n>', 'shortest reasoning path, in steps', parseWhole(1))
+    .option('--max-steps <n>', 'longest reasoning path, in steps', parseWhole(1))
+    .option('--mean-parents <x>', 'mean number of parents of a new node (Poisson)', parsePositive)
+    .option('--depth-weight <x>', 'preference for deep parents: weight = depth · x + 1', parseNonNegative);
+}
+
+/** Only the options the user gave, so the generator's own defaults fill the rest. */
+function givenParams(options: object, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((key) => [key, (options as Record<string, unknown>)[key]]).filter(([, value]) => value !== undefined));
+}
+
+const GRAPH_PARAM_KEYS = ['preset', 'minNodes', 'maxNodes', 'minSteps', 'maxSteps', 'meanParents', 'depthWeight'] as const;
+
 function registerGenerateCommands(data: Command): void {
   const generate = data.command('generate').description('generate a dataset offline');
   addOutputOptions(
-    generate
-      .command('prosqa')
-      .description('ProsQA-style questions over random "every X is a Y" graphs (Coconut paper, Algorithm 1)')
-      .addOption(new Option('--preset <name>', 'graph sizes: official (17–28 nodes, 3–6 steps) or small (8–10 nodes, 2–3 steps)').choices(PROSQA_PRESET_NAMES).default('official'))
-      .option('--min-nodes <n>', 'fewest nodes per graph', parseWhole(3))
-      .option('--max-nodes <n>', 'most nodes per graph', parseWhole(3))
-      .option('--min-steps <n>', 'shortest reasoning path, in steps', parseWhole(1))
-      .option('--max-steps <n>', 'longest reasoning path, in steps', parseWhole(1))
-      .option('--mean-parents <x>', 'mean number of parents of a new node (Poisson)', parsePositive)
-      .option('--depth-weight <x>', 'preference for deep parents: weight = depth · x + 1', parseNonNegative),
+    addGraphOptions(
+      generate.command('prosqa').description('ProsQA-style questions over random "every X is a Y" graphs (Coconut paper, Algorithm 1)'),
+    ),
   ).action(async (options: ProsQAOptions) => {
-    const { preset, minNodes, maxNodes, minSteps, maxSteps, meanParents, depthWeight } = options;
-    const params = Object.fromEntries(
-      Object.entries({ preset, minNodes, maxNodes, minSteps, maxSteps, meanParents, depthWeight }).filter(([, value]) => value !== undefined),
-    );
-    await runGenerate('prosqa', params, options);
+    await runGenerate('prosqa', givenParams(options, GRAPH_PARAM_KEYS), options);
+  });
+
+  addOutputOptions(
+    addGraphOptions(
+      generate
+        .command('reachability')
+        .description('the same graph questions in the compact format: node ids as tokens ("3 > 7 | … | ? 3 : 7 9"), for fast training from scratch'),
+    ).option('--symbols <n>', 'node ids are drawn from 0..n-1 for every record (default: twice the largest graph)', parseWhole(3)),
+  ).action(async (options: ProsQAOptions & { symbols?: number }) => {
+    await runGenerate('reachability', givenParams(options, [...GRAPH_PARAM_KEYS, 'symbols']), options);
   });
 }
 

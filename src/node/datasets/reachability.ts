@@ -1,0 +1,177 @@
+/**
+ * The compact graph-reachability format: the same problems as ProsQA (a random DAG, an entity,
+ * two candidate leaves of which the entity reaches exactly one), written with node ids as single
+ * tokens instead of sentences. A 6–8-node question is about 50 word-level tokens where its ProsQA
+ * sentences are about 70, and every node is one token, so a small model trained from scratch has
+ * only the graph search to learn, not the copying of multi-token names.
+ *
+ *   question: "7 > 2 | 7 > 11 | 4 > 9 | 2 > 5 | 11 > 5 | ? 7 : 5 9"
+ *   steps:    ["7 > 11", "11 > 5"]        (one shortest path, one edge per step)
+ *   answer:   "5"
+ *
+ * Node ids are drawn at random (without repeats) from 0..symbols-1 for every record, so an id
+ * carries no information about its place in the graph: seeds are not always 0 and 1 and edges do
+ * not always run from a smaller to a larger id. The graph fields (`idx_to_symbol` holding the ids
+ * as text, `edges` in the generator's node order, `root`, `target`, `neg_target`) are the same
+ * as ProsQA's, so statistics, validation and the graph view treat both alike.
+ */
+import { z } from 'zod';
+import { buildAdjacency, distancesFrom, sampleShortestPath, type Edge } from './graph.js';
+import {
+  drawProsQAProblem,
+  PROSQA_PRESET_NAMES,
+  ProsQAParamsInputSchema,
+  resolveProsQAParams,
+  type ProsQAParams,
+  type ProsQAPresetName,
+} from './prosqa.js';
+import { firstValidDraw, MAX_DRAWS_PER_RECORD, RecordInvariantError } from './invariants.js';
+import type { Random } from './random.js';
+
+export interface ReachabilityRecord {
+  question: string;
+  answer: string;
+  steps: string[];
+  idx_to_symbol: string[];
+  edges: [number, number][];
+  root: number;
+  target: number;
+  neg_target: number;
+}
+
+/** Node ids per record come from 0..symbols-1; twice the largest graph leaves room for variety. */
+const DEFAULT_SYMBOLS_PER_NODE = 2;
+/** Token-level cap: more ids than this makes the vocabulary, not the graph, the hard part. */
+const MAX_SYMBOLS = 1000;
+
+export const ReachabilityParamsInputSchema = ProsQAParamsInputSchema.extend({
+  symbols: z.int().min(3).max(MAX_SYMBOLS).optional(),
+});
+
+export const ReachabilityParamsSchema = z.strictObject({
+  preset: z.enum(PROSQA_PRESET_NAMES as [ProsQAPresetName, ...ProsQAPresetName[]]),
+  minNodes: z.int(),
+  maxNodes: z.int(),
+  minSteps: z.int(),
+  maxSteps: z.int(),
+  meanParents: z.number(),
+  depthWeight: z.number(),
+  /** Size of the id pool each record's node ids are drawn from. */
+  symbols: z.int().min(3).max(MAX_SYMBOLS),
+});
+export type ReachabilityParams = z.infer<typeof ReachabilityParamsSchema>;
+
+/** The graph parameters of ProsQA (same presets, same checks) plus the id pool; throws a ZodError on bad input. */
+export function resolveReachabilityParams(input: unknown = {}): ReachabilityParams {
+  const { symbols, ...graph } = ReachabilityParamsInputSchema.parse(input ?? {});
+  const resolved = resolveProsQAParams(graph);
+  const pool = symbols ?? DEFAULT_SYMBOLS_PER_NODE * resolved.maxNodes;
+  if (pool < resolved.maxNodes) {
+    throw new z.ZodError([
+      { code: 'custom', path: ['symbols'], message: `symbols (${pool}) must be at least maxNodes (${resolved.maxNodes}): every node needs its own id`, input },
+    ]);
+  }
+  return ReachabilityParamsSchema.parse({ ...resolved, symbols: pool });
+}
+
+export class ReachabilityInvariantError extends RecordInvariantError {
+  override name = 'ReachabilityInvariantError';
+}
+
+const EDGE_SEPARATOR = ' | ';
+const edgeText = (ids: readonly string[], [from, to]: Edge) => `${ids[from]} > ${ids[to]}`;
+
+/** One attempt, or null when the drawn graph does not fit the parameters. Not yet checked. */
+export function drawReachability(rng: Random, params: ReachabilityParams): ReachabilityRecord | null {
+  const problem = drawProsQAProblem(rng, params satisfies ProsQAParams);
+  if (problem === null) return null;
+  const ids = rng.sample(
+    Array.from({ length: params.symbols }, (_, id) => String(id)),
+    problem.nodeCount,
+  );
+  const path = sampleShortestPath(rng, problem.adjacency, problem.root, problem.target);
+  if (path === null) return null;
+  const facts = rng.shuffle(problem.edges).map((edge) => edgeText(ids, edge));
+  const answer = ids[problem.target] as string;
+  const negative = ids[problem.negTarget] as string;
+  const options = rng.chance(0.5) ? [answer, negative] : [negative, answer];
+  return {
+    question: `${facts.join(EDGE_SEPARATOR)}${EDGE_SEPARATOR}? ${ids[problem.root]} : ${options[0]} ${options[1]}`,
+    answer,
+    steps: path.slice(1).map((to, i) => edgeText(ids, [path[i] as number, to])),
+    idx_to_symbol: ids,
+    edges: problem.edges.map(([from, to]) => [from, to]),
+    root: problem.root,
+    target: problem.target,
+    neg_target: problem.negTarget,
+  };
+}
+
+/**
+ * Check a record using only the record: the question lists exactly the graph's edges and asks about
+ * the entity, the target and the negative; the target is reachable and the negative is not; the
+ * steps are a shortest path to the target. Throws ReachabilityInvariantError naming the first
+ * broken promise.
+ */
+export function checkReachabilityRecord(record: ReachabilityRecord, params?: ReachabilityParams): void {
+  const fail = (message: string): never => {
+    throw new ReachabilityInvariantError(message);
+  };
+  const ids = record.idx_to_symbol;
+  const nodeCount = ids.length;
+  if (new Set(ids).size !== nodeCount) fail('node ids are not distinct');
+  if (ids.some((id) => !/^\d+$/.test(id))) fail('a node id is not a number');
+  const nodes = [record.root, record.target, record.neg_target];
+  if (nodes.some((node) => !Number.isInteger(node) || node < 0 || node >= nodeCount)) fail('root, target or neg_target is not a node');
+  if (new Set(nodes).size !== 3) fail('root, target and neg_target are not three different nodes');
+  for (const [from, to] of record.edges) {
+    if (!(from >= 0 && from < nodeCount && to >= 0 && to < nodeCount && from !== to)) fail(`edge [${from}, ${to}] is not between two nodes`);
+  }
+  const edgeByText = new Map(record.edges.map((edge) => [edgeText(ids, edge), edge] as const));
+  if (edgeByText.size !== record.edges.length) fail('two edges are the same');
+
+  const [facts, asked] = record.question.split(`${EDGE_SEPARATOR}? `);
+  if (asked === undefined) fail('the question has no "| ? entity : option option" ending');
+  const stated = (facts as string).split(EDGE_SEPARATOR);
+  if (stated.length !== record.edges.length || new Set(stated).size !== stated.length || stated.some((fact) => !edgeByText.has(fact))) {
+    fail('the question does not list exactly the edges');
+  }
+  const [entity, colon, first, second, ...rest] = (asked as string).split(' ');
+  const target = ids[record.target] as string;
+  const negative = ids[record.neg_target] as string;
+  const optionsMatch = (first === target && second === negative) || (first === negative && second === target);
+  if (entity !== ids[record.root] || colon !== ':' || !optionsMatch || rest.length > 0) {
+    fail('the question does not ask about the entity, the target and the negative');
+  }
+  if (record.answer !== target) fail('the answer is not the target id');
+
+  const adjacency = buildAdjacency(nodeCount, record.edges);
+  const distance = distancesFrom(adjacency.children, record.root);
+  const targetDistance = distance[record.target] as number;
+  if (targetDistance < 0) fail('the target is not reachable from the entity');
+  if (distance[record.neg_target] !== -1) fail('the negative is reachable from the entity');
+  if (record.steps.length !== targetDistance) fail(`${record.steps.length} steps, but the shortest path has ${targetDistance}`);
+  let at = record.root;
+  for (const step of record.steps) {
+    const edge = edgeByText.get(step);
+    if (edge === undefined || edge[0] !== at) fail(`step "${step}" does not continue the path from ${ids[at]}`);
+    at = (edge as Edge)[1];
+  }
+  if (at !== record.target) fail('the steps do not end at the target');
+
+  if (params !== undefined) {
+    if (nodeCount < params.minNodes || nodeCount > params.maxNodes) fail(`${nodeCount} nodes, outside ${params.minNodes}–${params.maxNodes}`);
+    if (targetDistance < params.minSteps || targetDistance > params.maxSteps) fail(`${targetDistance} steps, outside ${params.minSteps}–${params.maxSteps}`);
+    if (ids.some((id) => Number(id) >= params.symbols)) fail(`a node id is outside 0–${params.symbols - 1}`);
+  }
+}
+
+/** The next record that fits the parameters and passes every invariant check. */
+export function generateReachabilityRecord(rng: Random, params: ReachabilityParams): ReachabilityRecord {
+  return firstValidDraw(
+    () => drawReachability(rng, params),
+    (record) => checkReachabilityRecord(record, params),
+    `no graph fit ${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps in ` +
+      `${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`,
+  );
+}

@@ -52,6 +52,19 @@ def reasoning_of(text: str) -> str:
     return text.split("#")[0].strip()
 
 
+def chance_accuracy(records: Sequence[Record]) -> float | None:
+    """What guessing scores when every question offers two answers: graph records name their two
+    options (``target``, ``neg_target``); otherwise answers taking only two values (True/False)
+    count as two options. None when neither holds (free-form answers such as GSM8k's)."""
+    if not records:
+        return None
+    if all("target" in record.extra and "neg_target" in record.extra for record in records):
+        return 0.5
+    if len({record.answer.strip() for record in records}) == 2:
+        return 0.5
+    return None
+
+
 def evaluate(
     model: CoconutModel,
     codec: TextCodec,

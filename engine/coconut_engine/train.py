@@ -32,7 +32,7 @@ from .config import OFFLINE_MODEL_ID, RunConfig
 from .curriculum import Curriculum, EncodedRecord, StagePlan, encode_record
 from .data import Datasets, Record
 from .errors import EngineError
-from .evaluate import EvalResult, evaluate
+from .evaluate import EvalResult, chance_accuracy, evaluate
 from .events import EventLog, progress
 from .model import CoconutModel
 from .rundir import (
@@ -165,6 +165,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         steps_per_epoch=0 if config.only_eval else steps_per_epoch,
         train_samples=len(train_encoded),
         val_samples=len(val_encoded),
+        chance_accuracy=chance_accuracy(val_records),
         stages=[entry.as_event() for entry in plan],
         device=str(device),
         model=describe_model(built.causal_lm, built.model_id, codec),

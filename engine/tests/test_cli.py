@@ -53,6 +53,7 @@ def check_sequence(events: list[dict], run_dir: Path) -> None:
     assert kinds.count("started") == 1 and kinds[-1] == "finished"
     assert all(kind == "log" for kind in kinds[: kinds.index("started")])
     started = events[kinds.index("started")]
+    assert started["chance_accuracy"] == 0.5  # the test records name two options
     plan = started["stages"]
     epochs = range(started["resume_epoch"], started["num_epochs"])
 

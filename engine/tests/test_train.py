@@ -115,3 +115,16 @@ def test_cuda_requested_without_a_gpu(tmp_path: Path, data) -> None:
     with pytest.raises(ConfigError) as caught:
         run_in_process(tmp_path / "run", data, cot=True, device="cuda")
     assert caught.value.where == "device"
+
+
+def test_chance_accuracy_is_known_only_for_two_choice_questions() -> None:
+    from coconut_engine.data import Record
+    from coconut_engine.evaluate import chance_accuracy
+
+    graph = [Record(i, "q", ("s",), f"a{i}", {"target": 2, "neg_target": 3}) for i in range(3)]
+    true_false = [Record(i, "q", ("s",), answer, {}) for i, answer in enumerate(["True", "False", "True"])]
+    free_form = [Record(i, "q", ("s",), str(i), {}) for i in range(3)]
+    assert chance_accuracy(graph) == 0.5
+    assert chance_accuracy(true_false) == 0.5
+    assert chance_accuracy(free_form) is None
+    assert chance_accuracy([]) is None

@@ -41,6 +41,13 @@ export const StartedEventSchema = z.object({
   steps_per_epoch: count,
   train_samples: count,
   val_samples: count,
+  /**
+   * Accuracy of guessing between the answers each validation question offers: 0.5 when every
+   * question names two options (ProsQA and reachability records carry `target` and `neg_target`)
+   * or the answers take only two values (ProntoQA's True/False); null when unknown. Absent in
+   * runs recorded before it existed.
+   */
+  chance_accuracy: z.number().min(0).max(1).nullable().optional(),
   stages: z.array(StagePlanSchema),
   device: z.string(),
   model: z.object({

@@ -31,7 +31,7 @@ const prosqa: DatasetGenerator<ProsQAParams> = {
 const reachability: DatasetGenerator<ReachabilityParams> = {
   name: 'reachability',
   version: 1,
-  description: 'The ProsQA graph questions with node ids as tokens ("3 > 7 | … | ? 3 : 7 9"): short sequences for training from scratch',
+  description: 'The ProsQA graph questions with nodes and edges as single tokens ("3_7 7_9 … ? 3 : 9 5"): short sequences for training from scratch',
   resolveParams: resolveReachabilityParams,
   generate: generateReachabilityRecord,
 };

@@ -37,15 +37,15 @@ describe('reachability generation', () => {
     expect(records(3, 5, small)).not.toEqual(records(4, 5, small));
   });
 
-  it('writes edges as "a > b", asks "? entity : option option" and answers with the target id', () => {
+  it('writes each edge as one "a_b" token, asks "? entity : option option" and answers with the target id', () => {
     for (const record of records(5, 100, small)) {
       const id = (node: number) => record.idx_to_symbol[node] as string;
-      expect(record.question).toMatch(/^(\d+ > \d+ \| )+\? \d+ : \d+ \d+$/);
-      expect(record.question.startsWith(`${id(record.root)} `) || record.question.includes(`? ${id(record.root)} :`)).toBe(true);
+      expect(record.question).toMatch(/^(\d+_\d+ )+\? \d+ : \d+ \d+$/);
+      expect(record.question).toContain(`? ${id(record.root)} :`);
       expect(record.answer).toBe(id(record.target));
-      expect(record.steps[0]?.startsWith(`${id(record.root)} > `)).toBe(true);
-      expect(record.steps.at(-1)?.endsWith(` > ${record.answer}`)).toBe(true);
-      for (const step of record.steps) expect(step).toMatch(/^\d+ > \d+$/);
+      expect(record.steps[0]?.startsWith(`${id(record.root)}_`)).toBe(true);
+      expect(record.steps.at(-1)?.endsWith(`_${record.answer}`)).toBe(true);
+      for (const step of record.steps) expect(step).toMatch(/^\d+_\d+$/);
     }
   });
 
@@ -101,7 +101,7 @@ describe('reachability invariant check', () => {
     expect(broken((r) => r.steps.pop())).toThrow(/steps|path/);
     expect(broken((r) => r.steps.reverse())).toThrow(ReachabilityInvariantError);
     expect(broken((r) => (r.answer = r.idx_to_symbol[r.neg_target] as string))).toThrow(/answer/);
-    expect(broken((r) => (r.question = `99 > 98 | ${r.question}`))).toThrow(/edges/);
+    expect(broken((r) => (r.question = `99_98 ${r.question}`))).toThrow(/edges/);
     expect(broken((r) => r.edges.push([r.root, r.neg_target]))).toThrow(ReachabilityInvariantError);
     expect(broken((r) => (r.idx_to_symbol[r.root] = 'x'))).toThrow(/number/);
   });

@@ -1,13 +1,19 @@
 /**
  * The compact graph-reachability format: the same problems as ProsQA (a random DAG, an entity,
- * two candidate leaves of which the entity reaches exactly one), written with node ids as single
- * tokens instead of sentences. A 6–8-node question is about 50 word-level tokens where its ProsQA
- * sentences are about 70, and every node is one token, so a small model trained from scratch has
- * only the graph search to learn, not the copying of multi-token names.
+ * two candidate leaves of which the entity reaches exactly one), written with node ids and edges
+ * as single tokens instead of sentences:
  *
- *   question: "7 > 2 | 7 > 11 | 4 > 9 | 2 > 5 | 11 > 5 | ? 7 : 5 9"
- *   steps:    ["7 > 11", "11 > 5"]        (one shortest path, one edge per step)
+ *   question: "7_2 7_11 4_9 2_5 11_5 ? 7 : 5 9"     (each edge "from_to" is one word-level token)
+ *   steps:    ["7_11", "11_5"]                     (one shortest path, one edge per step)
  *   answer:   "5"
+ *
+ * Why an edge is one token: to take a step the model must find the edge that leaves the current
+ * node. With the edge as one token that is a single attention lookup (the token's embedding knows
+ * both ends). Written as two node tokens ("7 > 11"), the lookup needs an attention head that first
+ * moves each edge's source onto its destination, and a 2-layer model trained from scratch took far
+ * longer than the CPU quickstart allows to find that: on 6–8-node graphs it stayed at chance
+ * (44–54 %) through 13 epochs of 6000 records, and at chance after 60000 fresh records, where the
+ * edge-token format reached 73 % after one pass over 60000 records and 85 % after two.
  *
  * Node ids are drawn at random (without repeats) from 0..symbols-1 for every record, so an id
  * carries no information about its place in the graph: seeds are not always 0 and 1 and edges do
@@ -78,8 +84,9 @@ export class ReachabilityInvariantError extends RecordInvariantError {
   override name = 'ReachabilityInvariantError';
 }
 
-const EDGE_SEPARATOR = ' | ';
-const edgeText = (ids: readonly string[], [from, to]: Edge) => `${ids[from]} > ${ids[to]}`;
+const QUESTION_MARK = ' ? ';
+/** One edge as one token: the word-level pre-tokenizer keeps `\w+` runs, and `_` is a word character. */
+export const edgeToken = (ids: readonly string[], [from, to]: Edge) => `${ids[from]}_${ids[to]}`;
 
 /** One attempt, or null when the drawn graph does not fit the parameters. Not yet checked. */
 export function drawReachability(rng: Random, params: ReachabilityParams): ReachabilityRecord | null {
@@ -91,14 +98,14 @@ export function drawReachability(rng: Random, params: ReachabilityParams): Reach
   );
   const path = sampleShortestPath(rng, problem.adjacency, problem.root, problem.target);
   if (path === null) return null;
-  const facts = rng.shuffle(problem.edges).map((edge) => edgeText(ids, edge));
+  const facts = rng.shuffle(problem.edges).map((edge) => edgeToken(ids, edge));
   const answer = ids[problem.target] as string;
   const negative = ids[problem.negTarget] as string;
   const options = rng.chance(0.5) ? [answer, negative] : [negative, answer];
   return {
-    question: `${facts.join(EDGE_SEPARATOR)}${EDGE_SEPARATOR}? ${ids[problem.root]} : ${options[0]} ${options[1]}`,
+    question: `${facts.join(' ')}${QUESTION_MARK}${ids[problem.root]} : ${options[0]} ${options[1]}`,
     answer,
-    steps: path.slice(1).map((to, i) => edgeText(ids, [path[i] as number, to])),
+    steps: path.slice(1).map((to, i) => edgeToken(ids, [path[i] as number, to])),
     idx_to_symbol: ids,
     edges: problem.edges.map(([from, to]) => [from, to]),
     root: problem.root,
@@ -127,12 +134,12 @@ export function checkReachabilityRecord(record: ReachabilityRecord, params?: Rea
   for (const [from, to] of record.edges) {
     if (!(from >= 0 && from < nodeCount && to >= 0 && to < nodeCount && from !== to)) fail(`edge [${from}, ${to}] is not between two nodes`);
   }
-  const edgeByText = new Map(record.edges.map((edge) => [edgeText(ids, edge), edge] as const));
+  const edgeByText = new Map(record.edges.map((edge) => [edgeToken(ids, edge), edge] as const));
   if (edgeByText.size !== record.edges.length) fail('two edges are the same');
 
-  const [facts, asked] = record.question.split(`${EDGE_SEPARATOR}? `);
-  if (asked === undefined) fail('the question has no "| ? entity : option option" ending');
-  const stated = (facts as string).split(EDGE_SEPARATOR);
+  const [facts, asked, ...extra] = record.question.split(QUESTION_MARK);
+  if (asked === undefined || extra.length > 0) fail('the question has no single "? entity : option option" ending');
+  const stated = (facts as string).split(' ');
   if (stated.length !== record.edges.length || new Set(stated).size !== stated.length || stated.some((fact) => !edgeByText.has(fact))) {
     fail('the question does not list exactly the edges');
   }

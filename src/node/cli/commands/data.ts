@@ -180,7 +180,7 @@ function registerGenerateCommands(data: Command): void {
     addGraphOptions(
       generate
         .command('reachability')
-        .description('the same graph questions in the compact format: node ids as tokens ("3 > 7 | … | ? 3 : 7 9"), for fast training from scratch'),
+        .description('the same graph questions in the compact format, each node and each edge one token ("3_7 7_9 … ? 3 : 9 5"), for fast training from scratch'),
     ).option('--symbols <n>', 'node ids are drawn from 0..n-1 for every record (default: twice the largest graph)', parseWhole(3)),
   ).action(async (options: ProsQAOptions & { symbols?: number }) => {
     await runGenerate('reachability', givenParams(options, [...GRAPH_PARAM_KEYS, 'symbols']), options);

@@ -112,6 +112,22 @@ def command_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_bench(args: argparse.Namespace) -> int:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from . import bench
+    from .runtime import configure_threads
+
+    configure_threads(args.threads)
+    quiet = args.json
+    try:
+        result = bench.run_bench(args.data, args.device, args.steps, args.bf16, lambda line: quiet or print(line, file=sys.stderr, flush=True))
+    except EngineError as error:
+        print(f"error: {_one_line(error.message)}", file=sys.stderr)
+        return 1
+    print(bench.to_json(result) if args.json else bench.report(result), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coconut_engine", description="Coconut Workbench training engine")
     parser.add_argument("--version", action="version", version=f"coconut_engine {__version__}")
@@ -126,6 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     check_parser.add_argument("--config", required=True, help="YAML run configuration")
     check_parser.add_argument("--json", action="store_true", help="print JSON")
     check_parser.set_defaults(handler=command_check_config)
+
+    bench_parser = commands.add_parser("bench", help="training and evaluation throughput on a fixed small config, against the naive forward")
+    bench_parser.add_argument("--data", required=True, help="ProsQA-format JSON records (at least 32)")
+    bench_parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
+    bench_parser.add_argument("--steps", type=int, default=5, help="timed training steps per measure (after one warm-up step)")
+    bench_parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (CUDA only)")
+    bench_parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    bench_parser.add_argument("--json", action="store_true", help="print JSON only")
+    bench_parser.set_defaults(handler=command_bench)
 
     args = parser.parse_args(argv)
     return int(args.handler(args))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
 from conftest import make_records
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from coconut_engine.batching import collate, collate_samples
 from coconut_engine.config import config_from_dict
-from coconut_engine.curriculum import IGNORE_INDEX, Curriculum, encode_record
+from coconut_engine.curriculum import Curriculum, encode_record
 from coconut_engine.data import Record
 from coconut_engine.model import CoconutModel
+from coconut_engine.naive import naive_embeddings, naive_greedy, naive_loss
 from coconut_engine.tokenizer import TextCodec, build_word_level_codec
 
 
@@ -32,28 +32,6 @@ def setup() -> tuple[TextCodec, Curriculum, list, GPT2LMHeadModel]:
 def mixed_samples(curriculum: Curriculum, encoded: list) -> list:
     """Stages 0..3 in one batch: 0, 2 and 4 thoughts, and questions of different lengths."""
     return [curriculum.training_sample(item, stage) for item, stage in zip(encoded, [0, 1, 2, 3, 1, 2, 0, 3])]
-
-
-def naive_embeddings(lm: GPT2LMHeadModel, ids: list[int], latent_id: int) -> torch.Tensor:
-    """One unpadded sample, position by position, no cache: each <latent> gets the last hidden
-    state of a full forward pass over everything before it."""
-    embeds = list(lm.transformer.wte(torch.tensor(ids)))
-    for position, token in enumerate(ids):
-        if token == latent_id:
-            hidden = lm.transformer(inputs_embeds=torch.stack(embeds[:position])[None]).last_hidden_state
-            embeds[position] = hidden[0, -1]
-    return torch.stack(embeds)
-
-
-def naive_loss(lm: GPT2LMHeadModel, samples: list, latent_id: int) -> torch.Tensor:
-    total, count = torch.zeros(()), 0
-    for sample in samples:
-        embeds = naive_embeddings(lm, sample.input_ids, latent_id)
-        logits = lm.lm_head(lm.transformer(inputs_embeds=embeds[None]).last_hidden_state)[0, :-1]
-        targets = torch.tensor(sample.labels[1:])
-        total = total + F.cross_entropy(logits, targets, ignore_index=IGNORE_INDEX, reduction="sum")
-        count += int((targets != IGNORE_INDEX).sum())
-    return total / count
 
 
 def test_loss_and_gradients_match_the_naive_computation(setup) -> None:
@@ -126,19 +104,6 @@ def test_without_feedback_latent_is_an_ordinary_token(setup) -> None:
     labels = batch.labels.clone()
     expected = lm(input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids, labels=labels).loss
     assert abs(loss.item() - expected.item()) < 1e-5
-
-
-def naive_greedy(lm: GPT2LMHeadModel, prompt: list[int], latent_id: int, eos_id: int, max_new_tokens: int) -> list[int]:
-    embeds = naive_embeddings(lm, prompt, latent_id)
-    produced: list[int] = []
-    for _ in range(max_new_tokens):
-        logits = lm.lm_head(lm.transformer(inputs_embeds=embeds[None]).last_hidden_state[0, -1])
-        token = int(logits.argmax())
-        if token == eos_id:
-            break
-        produced.append(token)
-        embeds = torch.cat([embeds, lm.transformer.wte(torch.tensor([token]))])
-    return produced
 
 
 def test_batched_cached_generation_matches_naive_greedy(setup) -> None:

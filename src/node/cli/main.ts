@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../../common/api.js';
 import { workbenchVersion } from '../workbench/workbench.js';
+import { registerBenchCommand } from './commands/bench.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
@@ -21,6 +22,7 @@ registerTrainCommand(program);
 registerConfigCommands(program);
 registerRunsCommands(program);
 registerServeCommand(program);
+registerBenchCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { generateDatasetFile } from '../../datasets/generate.js';
 import { getGenerator, resolveGeneratorParams } from '../../datasets/generators.js';
 import { generationProgressBar } from '../../datasets/progressBar.js';
@@ -17,28 +17,7 @@ import { DatasetError, readDataset, readDatasetJson, validateDataset } from '../
 import { compareExistingDataset, generateSplits, splitFileName, SPLIT_NAMES, type SplitSizes } from '../../datasets/splits.js';
 import { computeDatasetStats, type DatasetStats, type Histogram, type Summary } from '../../datasets/stats.js';
 import { CliError, printJson } from '../output.js';
-
-function parseWhole(min: number) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) {
-      throw new InvalidArgumentError(`expected a whole number${min > 0 ? ` of at least ${min}` : ''}`);
-    }
-    return value;
-  };
-}
-
-function parsePositive(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError('expected a positive number');
-  return value;
-}
-
-function parseNonNegative(text: string): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError('expected a number of 0 or more');
-  return value;
-}
+import { parseNonNegative, parsePositive, parseWhole } from '../parsers.js';
 
 /** Options shared by every generator: where, how many, which seed, how to report. */
 interface OutputOptions {

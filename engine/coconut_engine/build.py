@@ -65,7 +65,7 @@ class BuiltModel:
 def build_model(config: RunConfig, train_records: Sequence[Record] | None) -> BuiltModel:
     if config.load_model_path is not None:
         return _from_checkpoint(config)
-    if config.model_id == OFFLINE_MODEL_ID:
+    if config.model_source == OFFLINE_MODEL_ID:
         return _offline(config, train_records)
     return _from_local_pretrained(config)
 
@@ -103,15 +103,16 @@ def _from_local_pretrained(config: RunConfig) -> BuiltModel:
     from transformers import AutoTokenizer
 
     # __main__ sets HF_HUB_OFFLINE=1 before transformers is imported: only local copies load.
-    model_id = config.model_id
+    model_id = config.model_source
     try:
         hf_tokenizer = AutoTokenizer.from_pretrained(model_id)
         causal_lm = AutoModelForCausalLM.from_pretrained(model_id)
     except (OSError, ValueError) as error:
+        key = "local_path" if config.local else "model_id"
         raise ConfigError(
-            f"config key 'model_id': no local copy of '{model_id}' could be loaded (the engine never downloads; "
+            f"config key '{key}': no local copy of '{model_id}' could be loaded (the engine never downloads; "
             f"give the path of a model saved with save_pretrained, or use '{OFFLINE_MODEL_ID}'): {error}".split("\n")[0],
-            where="model_id",
+            where=key,
         ) from None
     backend = getattr(hf_tokenizer, "backend_tokenizer", None)
     if backend is None:

@@ -62,6 +62,9 @@ class RunConfig:
     pad_latent_to_max: bool
     save_only_improve: bool
     uniform_prob: float
+    special_token: bool
+    local: bool
+    local_path: str | None
     model_id: str
     load_model_path: str | None
     seed: int
@@ -97,6 +100,11 @@ class RunConfig:
         if self.no_thoughts:
             return "no_thoughts"
         return "pause_as_thought"
+
+    @property
+    def model_source(self) -> str:
+        """What transformers loads: the reference's ``local_path`` when ``local`` is set."""
+        return self.local_path if self.local and self.local_path else self.model_id
 
     @property
     def reset_policy(self) -> ResetPolicy:
@@ -218,6 +226,13 @@ def _check_semantics(config: RunConfig) -> None:
             f"method flags {names} are {'both' if len(flags) == 2 else 'all'} true; set at most one (none set means 'pause as thought')",
             where=flags[1],
         )
+    if config.special_token and flags:
+        raise ConfigError(
+            f"'special_token' marks a 'pause as thought' run, but method flag '{flags[0]}' is also true; set one or the other",
+            where="special_token",
+        )
+    if config.local and not config.local_path:
+        raise ConfigError("config key 'local' is true but 'local_path' is not set: give the folder of a saved model", where="local_path")
     model = config.offline_model
     if model.n_embd % model.n_head != 0:
         raise ConfigError(

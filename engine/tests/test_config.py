@@ -23,8 +23,11 @@ REFERENCE_YAML = """\
 project: coconut
 save_path: prosqa_experiments
 name: prosqa-coconut
+local: True
+local_path: /models/gpt2-snapshot
 only_eval: False
 coconut: True
+special_token: False
 cot: False
 no_thoughts: False
 no_cot: False
@@ -85,6 +88,19 @@ def test_reference_yaml_loads_unchanged(tmp_path: Path) -> None:
     assert config.load_model_path is None  # the string "None"
     assert config.reset_policy == "per_epoch"  # the reference resets AdamW every epoch
     assert config.lr == 1e-4 and config.pad_latent_to_max is True and config.model_id == "openai-community/gpt2"
+    assert config.model_source == "/models/gpt2-snapshot"  # local: True loads local_path
+
+
+def test_model_source_is_model_id_unless_local() -> None:
+    assert config_from_dict({**PATHS, "model_id": "gpt2", "local_path": "/m"}).model_source == "gpt2"
+    assert config_from_dict({**PATHS, "model_id": "gpt2", "local": True, "local_path": "/m"}).model_source == "/m"
+    assert error_of(local=True).where == "local_path"
+
+
+def test_special_token_marks_pause_as_thought_and_excludes_method_flags() -> None:
+    assert config_from_dict({**PATHS, "special_token": True, "c_thought": 2}).method == "pause_as_thought"
+    error = error_of(special_token=True, coconut=True)
+    assert error.where == "special_token" and "'coconut'" in error.message
 
 
 def test_wrong_value_names_the_key() -> None:

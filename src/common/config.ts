@@ -51,6 +51,15 @@ export const RunConfigSchema = z
       .max(1)
       .default(0)
       .describe('Probability that a sample draws its stage uniformly instead of following the curriculum.'),
+    special_token: z
+      .boolean()
+      .default(false)
+      .describe('Marks a "pause as thought" run (no other method flag set); cannot be combined with a method flag.'),
+    local: z.boolean().default(false).describe('Load the model from local_path instead of model_id.'),
+    local_path: z
+      .union([z.string().min(1), z.null()])
+      .default(null)
+      .describe('A model saved with save_pretrained (a folder), used when local is true.'),
     model_id: z
       .string()
       .min(1)

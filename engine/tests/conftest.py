@@ -110,3 +110,20 @@ def assert_valid_events(events: list[dict[str, Any]], validator: jsonschema.Draf
     for index, event in enumerate(events):
         errors = list(validator.iter_errors(event))
         assert not errors, f"event {index} ({event.get('type')}) does not match the schema: {errors[0].message}"
+
+
+def tiny_family_model(family: str, vocab_size: int) -> Any:
+    """A random-weight causal LM of each family the engine supports, built from a config."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(1)
+    if family == "gpt2":
+        from transformers import GPT2Config, GPT2LMHeadModel
+
+        return GPT2LMHeadModel(GPT2Config(vocab_size=vocab_size, n_positions=160, n_embd=32, n_layer=2, n_head=2, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0))
+    sizes = {"vocab_size": vocab_size, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "max_position_embeddings": 160}
+    if family == "llama":
+        # Grouped-query attention (2 key/value heads for 4 query heads), as in current Llama models.
+        return LlamaForCausalLM(LlamaConfig(num_key_value_heads=2, **sizes))
+    return Qwen2ForCausalLM(Qwen2Config(num_key_value_heads=2, tie_word_embeddings=True, **sizes))

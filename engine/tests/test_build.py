@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY_MODEL, make_records
+from conftest import TINY_MODEL, make_records, tiny_family_model
 from tokenizers import Tokenizer
-from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerFast
 
 from coconut_engine.build import build_model
 from coconut_engine.checkpoint import load_checkpoint, make_payload, save_atomically
@@ -97,16 +97,20 @@ def test_missing_or_foreign_checkpoint(tmp_path: Path) -> None:
         load_checkpoint(junk)
 
 
-def test_local_transformers_model(tmp_path: Path) -> None:
+@pytest.mark.parametrize("family", ["gpt2", "llama", "qwen2"])
+def test_local_transformers_model(tmp_path: Path, family: str) -> None:
     texts = ["Every cat is a fox << .", "Tom is a cat ."]
     word_level = build_word_level_codec(texts).tokenizer
     hf_tokenizer = PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(word_level.to_str()), eos_token="<|endoftext|>", unk_token="<|unk|>")
-    model_dir = tmp_path / "tiny-gpt2"
+    model_dir = tmp_path / f"tiny-{family}"
     hf_tokenizer.save_pretrained(model_dir)
-    base_vocab = len(hf_tokenizer)
-    GPT2LMHeadModel(GPT2Config(vocab_size=base_vocab, n_positions=64, n_embd=32, n_layer=1, n_head=2)).save_pretrained(model_dir)
+    tiny_family_model(family, len(hf_tokenizer)).save_pretrained(model_dir)
 
-    built = build_model(config(model_id=str(model_dir), coconut=True), None)
+    # Both spellings of "this folder": model_id itself, and the reference's local + local_path.
+    by_id = build_model(config(model_id=str(model_dir), coconut=True), None)
+    built = build_model(config(model_id="gpt2", local=True, local_path=str(model_dir), coconut=True), None)
+    assert type(built.causal_lm) is type(by_id.causal_lm)
+    assert built.causal_lm.config.model_type == family
     assert built.source == "local" and not built.codec.word_level
     ids = built.codec.encode("Tom is a cat .\n<|start-latent|><|latent|><|end-latent|>")
     assert ids[-3:] == [built.codec.bot_id, built.codec.latent_id, built.codec.eot_id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import make_records
+from conftest import make_records, tiny_family_model
 from transformers import GPT2Config, GPT2LMHeadModel
 
 from coconut_engine.batching import collate, collate_samples
@@ -122,3 +122,23 @@ def test_batched_cached_generation_matches_naive_greedy(setup) -> None:
             with torch.no_grad():
                 expected = [naive_greedy(lm, ids, codec.latent_id, codec.eos_id, 12) for ids in group]
             assert generated == expected
+
+
+@pytest.mark.parametrize("family", ["gpt2", "llama", "qwen2"])
+def test_every_model_family_matches_the_naive_forward(setup, family: str) -> None:
+    """Rotary positions (Llama, Qwen) must see the same positions with left padding and a cache
+    as in one unpadded pass: the vectorised loss and the naive one agree for each family."""
+    codec, curriculum, encoded, _ = setup
+    lm = tiny_family_model(family, codec.vocab_size)
+    samples = mixed_samples(curriculum, encoded)
+    model = CoconutModel(lm, codec.latent_id, feedback=True)
+    batch = collate_samples(samples, codec.latent_id, codec.pad_id, align_thoughts=True)
+    loss = model.loss(batch)
+    reference = naive_loss(lm, samples, codec.latent_id)
+    assert abs(loss.item() - reference.item()) < 1e-5
+    with torch.no_grad():
+        # One batch must share its thought count (see batching.collate's align_end).
+        prompts = [ids for ids, thoughts in (curriculum.eval_prompt(item, 2) for item in encoded) if thoughts == 4][:4]
+        assert len(prompts) >= 2
+        generated = model.eval().generate(collate(prompts, codec.latent_id, codec.pad_id, align_end=True), 6, codec.eos_id)
+        assert generated == [naive_greedy(lm, ids, codec.latent_id, codec.eos_id, 6) for ids in prompts]

@@ -18,7 +18,7 @@ function records(seed: number, count: number, params: ReachabilityParams): Reach
 
 describe('reachability parameters', () => {
   it('takes the ProsQA graph parameters and an id pool twice the largest graph', () => {
-    expect(resolveReachabilityParams({ preset: 'small' })).toMatchObject({ minNodes: 8, maxNodes: 10, symbols: 20 });
+    expect(resolveReachabilityParams({ preset: 'small' })).toMatchObject({ minNodes: 8, maxNodes: 10, symbols: 20, edgeStyle: 'token' });
     expect(resolveReachabilityParams({ preset: 'small', symbols: 12 }).symbols).toBe(12);
   });
 
@@ -46,6 +46,16 @@ describe('reachability generation', () => {
       expect(record.steps[0]?.startsWith(`${id(record.root)}_`)).toBe(true);
       expect(record.steps.at(-1)?.endsWith(`_${record.answer}`)).toBe(true);
       for (const step of record.steps) expect(step).toMatch(/^\d+_\d+$/);
+    }
+  });
+
+  it('writes "a b |" pairs with the pair edge style, and still keeps its invariants', () => {
+    const pairs = resolveReachabilityParams({ preset: 'small', edgeStyle: 'pair' });
+    for (const record of records(6, 100, pairs)) {
+      expect(record.question).toMatch(/^(\d+ \d+ \| )+\? \d+ : \d+ \d+$/);
+      for (const step of record.steps) expect(step).toMatch(/^\d+ \d+$/);
+      expect(() => checkReachabilityRecord(record)).not.toThrow();
+      expect(() => checkReachabilityRecord({ ...record, question: record.question.replace(' | ', ' | 99 98 | ') })).toThrow(/edges/);
     }
   });
 

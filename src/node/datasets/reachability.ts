@@ -50,8 +50,17 @@ const DEFAULT_SYMBOLS_PER_NODE = 2;
 /** Token-level cap: more ids than this makes the vocabulary, not the graph, the hard part. */
 const MAX_SYMBOLS = 1000;
 
+/**
+ * How an edge is written: `token` ("3_7", one token; the default, see above) or `pair` ("3 7 |",
+ * two node tokens and a separator, the layout of the compact format in the literature), kept for
+ * comparison and for models that can afford to learn the two-step lookup.
+ */
+export const EDGE_STYLES = ['token', 'pair'] as const;
+export type EdgeStyle = (typeof EDGE_STYLES)[number];
+
 export const ReachabilityParamsInputSchema = ProsQAParamsInputSchema.extend({
   symbols: z.int().min(3).max(MAX_SYMBOLS).optional(),
+  edgeStyle: z.enum(EDGE_STYLES).optional(),
 });
 
 export const ReachabilityParamsSchema = z.strictObject({
@@ -64,12 +73,13 @@ export const ReachabilityParamsSchema = z.strictObject({
   depthWeight: z.number(),
   /** Size of the id pool each record's node ids are drawn from. */
   symbols: z.int().min(3).max(MAX_SYMBOLS),
+  edgeStyle: z.enum(EDGE_STYLES),
 });
 export type ReachabilityParams = z.infer<typeof ReachabilityParamsSchema>;
 
 /** The graph parameters of ProsQA (same presets, same checks) plus the id pool; throws a ZodError on bad input. */
 export function resolveReachabilityParams(input: unknown = {}): ReachabilityParams {
-  const { symbols, ...graph } = ReachabilityParamsInputSchema.parse(input ?? {});
+  const { symbols, edgeStyle, ...graph } = ReachabilityParamsInputSchema.parse(input ?? {});
   const resolved = resolveProsQAParams(graph);
   const pool = symbols ?? DEFAULT_SYMBOLS_PER_NODE * resolved.maxNodes;
   if (pool < resolved.maxNodes) {
@@ -77,7 +87,7 @@ export function resolveReachabilityParams(input: unknown = {}): ReachabilityPara
       { code: 'custom', path: ['symbols'], message: `symbols (${pool}) must be at least maxNodes (${resolved.maxNodes}): every node needs its own id`, input },
     ]);
   }
-  return ReachabilityParamsSchema.parse({ ...resolved, symbols: pool });
+  return ReachabilityParamsSchema.parse({ ...resolved, symbols: pool, edgeStyle: edgeStyle ?? 'token' });
 }
 
 export class ReachabilityInvariantError extends RecordInvariantError {
@@ -85,8 +95,24 @@ export class ReachabilityInvariantError extends RecordInvariantError {
 }
 
 const QUESTION_MARK = ' ? ';
-/** One edge as one token: the word-level pre-tokenizer keeps `\w+` runs, and `_` is a word character. */
-export const edgeToken = (ids: readonly string[], [from, to]: Edge) => `${ids[from]}_${ids[to]}`;
+const PAIR_SEPARATOR = ' |';
+
+/**
+ * An edge as written in facts and steps. As one token: the word-level pre-tokenizer keeps `\w+`
+ * runs together, and `_` is a word character.
+ */
+export function edgeText(style: EdgeStyle, ids: readonly string[], [from, to]: Edge): string {
+  return style === 'token' ? `${ids[from]}_${ids[to]}` : `${ids[from]} ${ids[to]}`;
+}
+
+function writeFacts(style: EdgeStyle, facts: readonly string[]): string {
+  return style === 'token' ? facts.join(' ') : facts.map((fact) => fact + PAIR_SEPARATOR).join(' ');
+}
+
+function readFacts(style: EdgeStyle, text: string): string[] {
+  if (style === 'token') return text.split(' ');
+  return text.endsWith(PAIR_SEPARATOR) ? text.slice(0, -PAIR_SEPARATOR.length).split(`${PAIR_SEPARATOR} `) : [];
+}
 
 /** One attempt, or null when the drawn graph does not fit the parameters. Not yet checked. */
 export function drawReachability(rng: Random, params: ReachabilityParams): ReachabilityRecord | null {
@@ -98,14 +124,14 @@ export function drawReachability(rng: Random, params: ReachabilityParams): Reach
   );
   const path = sampleShortestPath(rng, problem.adjacency, problem.root, problem.target);
   if (path === null) return null;
-  const facts = rng.shuffle(problem.edges).map((edge) => edgeToken(ids, edge));
+  const facts = rng.shuffle(problem.edges).map((edge) => edgeText(params.edgeStyle, ids, edge));
   const answer = ids[problem.target] as string;
   const negative = ids[problem.negTarget] as string;
   const options = rng.chance(0.5) ? [answer, negative] : [negative, answer];
   return {
-    question: `${facts.join(' ')}${QUESTION_MARK}${ids[problem.root]} : ${options[0]} ${options[1]}`,
+    question: `${writeFacts(params.edgeStyle, facts)}${QUESTION_MARK}${ids[problem.root]} : ${options[0]} ${options[1]}`,
     answer,
-    steps: path.slice(1).map((to, i) => edgeToken(ids, [path[i] as number, to])),
+    steps: path.slice(1).map((to, i) => edgeText(params.edgeStyle, ids, [path[i] as number, to])),
     idx_to_symbol: ids,
     edges: problem.edges.map(([from, to]) => [from, to]),
     root: problem.root,
@@ -134,12 +160,14 @@ export function checkReachabilityRecord(record: ReachabilityRecord, params?: Rea
   for (const [from, to] of record.edges) {
     if (!(from >= 0 && from < nodeCount && to >= 0 && to < nodeCount && from !== to)) fail(`edge [${from}, ${to}] is not between two nodes`);
   }
-  const edgeByText = new Map(record.edges.map((edge) => [edgeToken(ids, edge), edge] as const));
+  // Without parameters, the first fact says how edges are written.
+  const style: EdgeStyle = params?.edgeStyle ?? (/^\d+_\d+/.test(record.question) ? 'token' : 'pair');
+  const edgeByText = new Map(record.edges.map((edge) => [edgeText(style, ids, edge), edge] as const));
   if (edgeByText.size !== record.edges.length) fail('two edges are the same');
 
   const [facts, asked, ...extra] = record.question.split(QUESTION_MARK);
   if (asked === undefined || extra.length > 0) fail('the question has no single "? entity : option option" ending');
-  const stated = (facts as string).split(' ');
+  const stated = readFacts(style, facts as string);
   if (stated.length !== record.edges.length || new Set(stated).size !== stated.length || stated.some((fact) => !edgeByText.has(fact))) {
     fail('the question does not list exactly the edges');
   }

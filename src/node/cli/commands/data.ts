@@ -13,6 +13,7 @@ import { generateDatasetFile } from '../../datasets/generate.js';
 import { getGenerator, resolveGeneratorParams } from '../../datasets/generators.js';
 import { generationProgressBar } from '../../datasets/progressBar.js';
 import { PROSQA_PRESET_NAMES, type ProsQAParamsInput } from '../../datasets/prosqa.js';
+import { EDGE_STYLES, type EdgeStyle } from '../../datasets/reachability.js';
 import { DatasetError, readDataset, readDatasetJson, validateDataset } from '../../datasets/records.js';
 import { compareExistingDataset, generateSplits, splitFileName, SPLIT_NAMES, type SplitSizes } from '../../datasets/splits.js';
 import { computeDatasetStats, type DatasetStats, type Histogram, type Summary } from '../../datasets/stats.js';
@@ -160,9 +161,11 @@ function registerGenerateCommands(data: Command): void {
       generate
         .command('reachability')
         .description('the same graph questions in the compact format, each node and each edge one token ("3_7 7_9 … ? 3 : 9 5"), for fast training from scratch'),
-    ).option('--symbols <n>', 'node ids are drawn from 0..n-1 for every record (default: twice the largest graph)', parseWhole(3)),
-  ).action(async (options: ProsQAOptions & { symbols?: number }) => {
-    await runGenerate('reachability', givenParams(options, [...GRAPH_PARAM_KEYS, 'symbols']), options);
+    )
+      .option('--symbols <n>', 'node ids are drawn from 0..n-1 for every record (default: twice the largest graph)', parseWhole(3))
+      .addOption(new Option('--edge-style <style>', 'an edge as one token "3_7" (learns fast from scratch) or as a pair "3 7 |"').choices(EDGE_STYLES)),
+  ).action(async (options: ProsQAOptions & { symbols?: number; edgeStyle?: EdgeStyle }) => {
+    await runGenerate('reachability', givenParams(options, [...GRAPH_PARAM_KEYS, 'symbols', 'edgeStyle']), options);
   });
 }
 

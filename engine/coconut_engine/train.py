@@ -95,6 +95,24 @@ def epoch_samples(encoded: Sequence[EncodedRecord], curriculum: Curriculum, stag
     return samples
 
 
+def out_of_memory_error(config: RunConfig, device: torch.device) -> EngineError:
+    """What to do when a training batch does not fit: halve it and accumulate twice as many
+    micro-batches, so each optimizer step still sees the same number of samples."""
+    batch, accumulation = config.batch_size_training, config.gradient_accumulation_steps
+    if batch == 1:
+        return EngineError(
+            f"one sample does not fit in memory on {device}: use a smaller model, shorter samples, or bf16 on a GPU",
+            where="batch_size_training",
+        )
+    smaller = batch // 2
+    steps = accumulation * math.ceil(batch / smaller)
+    return EngineError(
+        f"batch_size_training {batch} does not fit in memory on {device}; try batch_size_training {smaller} with "
+        f"gradient_accumulation_steps {steps} (about the same {batch * accumulation} samples per optimizer step)",
+        where="batch_size_training",
+    )
+
+
 def make_optimizer(model: torch.nn.Module, config: RunConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
@@ -286,10 +304,13 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
                 if cancel():
                     return outcome("cancelled")
                 batch = collate_samples(micro, codec.latent_id, codec.pad_id, align_thoughts=curriculum.feeds_back_thoughts).to(device)
-                with autocast(device, config.bf16):
-                    loss = model.loss(batch)
-                # Average over the micro-batches actually in this step (the last step may be short).
-                (loss / len(group)).backward()
+                try:
+                    with autocast(device, config.bf16):
+                        loss = model.loss(batch)
+                    # Average over the micro-batches actually in this step (the last step may be short).
+                    (loss / len(group)).backward()
+                except torch.OutOfMemoryError:
+                    raise out_of_memory_error(config, device) from None
                 loss_sum += loss.detach()
                 n_samples += batch.size
                 n_tokens += batch.real_tokens

@@ -128,3 +128,12 @@ def test_chance_accuracy_is_known_only_for_two_choice_questions() -> None:
     assert chance_accuracy(true_false) == 0.5
     assert chance_accuracy(free_form) is None
     assert chance_accuracy([]) is None
+
+
+def test_out_of_memory_advice_keeps_the_samples_per_step() -> None:
+    config = config_from_dict({"train_path": "t", "val_path": "v", "batch_size_training": 32, "gradient_accumulation_steps": 2})
+    error = train.out_of_memory_error(config, torch.device("cuda"))
+    assert error.where == "batch_size_training"
+    assert "batch_size_training 16 with gradient_accumulation_steps 4" in error.message and "64 samples" in error.message
+    single = train.out_of_memory_error(config_from_dict({"train_path": "t", "val_path": "v", "batch_size_training": 1}), torch.device("cpu"))
+    assert "one sample does not fit" in single.message

@@ -27,12 +27,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import torch
-from transformers import GPT2Config, GPT2LMHeadModel
+from transformers import GPT2LMHeadModel
 
 from .batching import collate, collate_samples
-from .build import OFFLINE_DROPOUT, initialise_marker_embeddings
+from .build import initialise_marker_embeddings, offline_gpt2
 from .curriculum import Curriculum, encode_record
-from .config import config_from_dict
+from .config import OfflineModelConfig, config_from_dict
 from .data import Record, load_records
 from .errors import ConfigError
 from .model import CoconutModel
@@ -77,21 +77,7 @@ class BenchResult:
 def build_bench_model(records: list[Record], device: torch.device) -> tuple[TextCodec, GPT2LMHeadModel]:
     codec = build_word_level_codec([r.question for r in records] + [s for r in records for s in r.steps] + ["### " + r.answer for r in records])
     torch.manual_seed(0)
-    lm = GPT2LMHeadModel(
-        GPT2Config(
-            vocab_size=codec.vocab_size,
-            n_positions=1024,
-            n_embd=128,
-            n_layer=2,
-            n_head=4,
-            bos_token_id=codec.eos_id,
-            eos_token_id=codec.eos_id,
-            pad_token_id=codec.pad_id,
-            resid_pdrop=OFFLINE_DROPOUT,
-            embd_pdrop=OFFLINE_DROPOUT,
-            attn_pdrop=OFFLINE_DROPOUT,
-        )
-    )
+    lm = offline_gpt2(codec, OfflineModelConfig(n_layer=2, n_embd=128, n_head=4, n_positions=1024))
     initialise_marker_embeddings(lm, codec)
     return codec, lm.to(device)
 

@@ -31,7 +31,7 @@ from transformers import (
 )
 
 from .checkpoint import load_checkpoint
-from .config import OFFLINE_MODEL_ID, RunConfig
+from .config import OFFLINE_MODEL_ID, OfflineModelConfig, RunConfig
 from .data import Record
 from .errors import ConfigError
 from .tokenizer import (
@@ -80,23 +80,29 @@ def _offline(config: RunConfig, train_records: Sequence[Record] | None) -> Built
         texts.append("### " + record.answer)
     codec = build_word_level_codec(texts)
     size = config.offline_model
-    gpt2_config = GPT2Config(
-        vocab_size=codec.vocab_size,
-        n_positions=size.n_positions,
-        n_embd=size.n_embd,
-        n_layer=size.n_layer,
-        n_head=size.n_head,
-        bos_token_id=codec.eos_id,
-        eos_token_id=codec.eos_id,
-        pad_token_id=codec.pad_id,
-        resid_pdrop=OFFLINE_DROPOUT,
-        embd_pdrop=OFFLINE_DROPOUT,
-        attn_pdrop=OFFLINE_DROPOUT,
-    )
-    causal_lm = GPT2LMHeadModel(gpt2_config)
+    causal_lm = offline_gpt2(codec, size)
     seed = initialise_marker_embeddings(causal_lm, codec)
     notes = [f"built {OFFLINE_MODEL_ID} ({size.n_layer} layers, {size.n_embd} wide) with a {codec.vocab_size}-token word-level vocabulary; markers copy '{seed}'"]
     return BuiltModel(causal_lm, codec, OFFLINE_MODEL_ID, "offline", None, notes)
+
+
+def offline_gpt2(codec: TextCodec, size: OfflineModelConfig) -> GPT2LMHeadModel:
+    """A randomly initialised GPT-2 of ``size`` over ``codec``'s vocabulary, without dropout."""
+    return GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=codec.vocab_size,
+            n_positions=size.n_positions,
+            n_embd=size.n_embd,
+            n_layer=size.n_layer,
+            n_head=size.n_head,
+            bos_token_id=codec.eos_id,
+            eos_token_id=codec.eos_id,
+            pad_token_id=codec.pad_id,
+            resid_pdrop=OFFLINE_DROPOUT,
+            embd_pdrop=OFFLINE_DROPOUT,
+            attn_pdrop=OFFLINE_DROPOUT,
+        )
+    )
 
 
 def _from_local_pretrained(config: RunConfig) -> BuiltModel:

@@ -18,19 +18,20 @@
  */
 import { z } from 'zod';
 import { buildAdjacency, distancesFrom, sampleShortestPath, type Adjacency, type Edge } from './graph.js';
-import { firstValidDraw, MAX_DRAWS_PER_RECORD, RecordInvariantError } from './invariants.js';
+import {
+  checkGraphAnswer,
+  checkGraphNodes,
+  firstValidDraw,
+  MAX_DRAWS_PER_RECORD,
+  RecordInvariantError,
+  type GraphQuestionRecord,
+} from './invariants.js';
 import type { Random } from './random.js';
 import { CONCEPT_NAMES, PERSON_NAMES } from './vocabulary.js';
 
-export interface ProsQARecord {
+export interface ProsQARecord extends GraphQuestionRecord {
   question: string;
   answer: string;
-  steps: string[];
-  idx_to_symbol: string[];
-  edges: [number, number][];
-  root: number;
-  target: number;
-  neg_target: number;
 }
 
 export const PROSQA_PRESETS = {
@@ -304,10 +305,7 @@ export function checkProsQARecord(record: ProsQARecord, params?: ProsQAParams): 
   };
   const names = record.idx_to_symbol;
   const nodeCount = names.length;
-  if (new Set(names).size !== nodeCount) fail('node names are not distinct');
-  const nodes = [record.root, record.target, record.neg_target];
-  if (nodes.some((node) => !Number.isInteger(node) || node < 0 || node >= nodeCount)) fail('root, target or neg_target is not a node');
-  if (new Set(nodes).size !== 3) fail('root, target and neg_target are not three different nodes');
+  checkGraphNodes(record, fail);
   for (const [from, to] of record.edges) {
     if (!(from >= 0 && from < to && to < nodeCount)) fail(`edge [${from}, ${to}] does not run forward between existing nodes`);
   }
@@ -333,25 +331,7 @@ export function checkProsQARecord(record: ProsQARecord, params?: ProsQAParams): 
     fail('the target or the negative is not a leaf');
   }
 
-  const distance = distancesFrom(adjacency.children, record.root);
-  const targetDistance = distance[record.target] as number;
-  if (targetDistance < 0) fail('the target is not reachable from the entity');
-  if (distance[record.neg_target] !== -1) fail('the negative is reachable from the entity');
-  if (record.steps.length !== targetDistance) fail(`${record.steps.length} steps, but the shortest path has ${targetDistance}`);
-  let at = record.root;
-  for (const step of record.steps) {
-    const edge = sentenceToEdge.get(step);
-    if (edge === undefined || edge[0] !== at) fail(`step "${step}" does not continue the path from ${names[at]}`);
-    at = (edge as Edge)[1];
-  }
-  if (at !== record.target) fail('the steps do not end at the target');
-
-  if (params !== undefined) {
-    if (nodeCount < params.minNodes || nodeCount > params.maxNodes) fail(`${nodeCount} nodes, outside ${params.minNodes}–${params.maxNodes}`);
-    if (targetDistance < params.minSteps || targetDistance > params.maxSteps) {
-      fail(`${targetDistance} steps, outside ${params.minSteps}–${params.maxSteps}`);
-    }
-  }
+  checkGraphAnswer(record, sentenceToEdge, fail, params);
 }
 
 /** The next record that fits the parameters and passes every invariant check. */

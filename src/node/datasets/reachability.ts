@@ -22,7 +22,7 @@
  * as ProsQA's, so statistics, validation and the graph view treat both alike.
  */
 import { z } from 'zod';
-import { buildAdjacency, distancesFrom, sampleShortestPath, type Edge } from './graph.js';
+import { sampleShortestPath, type Edge } from './graph.js';
 import {
   drawProsQAProblem,
   PROSQA_PRESET_NAMES,
@@ -31,18 +31,19 @@ import {
   type ProsQAParams,
   type ProsQAPresetName,
 } from './prosqa.js';
-import { firstValidDraw, MAX_DRAWS_PER_RECORD, RecordInvariantError } from './invariants.js';
+import {
+  checkGraphAnswer,
+  checkGraphNodes,
+  firstValidDraw,
+  MAX_DRAWS_PER_RECORD,
+  RecordInvariantError,
+  type GraphQuestionRecord,
+} from './invariants.js';
 import type { Random } from './random.js';
 
-export interface ReachabilityRecord {
+export interface ReachabilityRecord extends GraphQuestionRecord {
   question: string;
   answer: string;
-  steps: string[];
-  idx_to_symbol: string[];
-  edges: [number, number][];
-  root: number;
-  target: number;
-  neg_target: number;
 }
 
 /** Node ids per record come from 0..symbols-1; twice the largest graph leaves room for variety. */
@@ -152,11 +153,8 @@ export function checkReachabilityRecord(record: ReachabilityRecord, params?: Rea
   };
   const ids = record.idx_to_symbol;
   const nodeCount = ids.length;
-  if (new Set(ids).size !== nodeCount) fail('node ids are not distinct');
+  checkGraphNodes(record, fail);
   if (ids.some((id) => !/^\d+$/.test(id))) fail('a node id is not a number');
-  const nodes = [record.root, record.target, record.neg_target];
-  if (nodes.some((node) => !Number.isInteger(node) || node < 0 || node >= nodeCount)) fail('root, target or neg_target is not a node');
-  if (new Set(nodes).size !== 3) fail('root, target and neg_target are not three different nodes');
   for (const [from, to] of record.edges) {
     if (!(from >= 0 && from < nodeCount && to >= 0 && to < nodeCount && from !== to)) fail(`edge [${from}, ${to}] is not between two nodes`);
   }
@@ -180,25 +178,8 @@ export function checkReachabilityRecord(record: ReachabilityRecord, params?: Rea
   }
   if (record.answer !== target) fail('the answer is not the target id');
 
-  const adjacency = buildAdjacency(nodeCount, record.edges);
-  const distance = distancesFrom(adjacency.children, record.root);
-  const targetDistance = distance[record.target] as number;
-  if (targetDistance < 0) fail('the target is not reachable from the entity');
-  if (distance[record.neg_target] !== -1) fail('the negative is reachable from the entity');
-  if (record.steps.length !== targetDistance) fail(`${record.steps.length} steps, but the shortest path has ${targetDistance}`);
-  let at = record.root;
-  for (const step of record.steps) {
-    const edge = edgeByText.get(step);
-    if (edge === undefined || edge[0] !== at) fail(`step "${step}" does not continue the path from ${ids[at]}`);
-    at = (edge as Edge)[1];
-  }
-  if (at !== record.target) fail('the steps do not end at the target');
-
-  if (params !== undefined) {
-    if (nodeCount < params.minNodes || nodeCount > params.maxNodes) fail(`${nodeCount} nodes, outside ${params.minNodes}–${params.maxNodes}`);
-    if (targetDistance < params.minSteps || targetDistance > params.maxSteps) fail(`${targetDistance} steps, outside ${params.minSteps}–${params.maxSteps}`);
-    if (ids.some((id) => Number(id) >= params.symbols)) fail(`a node id is outside 0–${params.symbols - 1}`);
-  }
+  checkGraphAnswer(record, edgeByText, fail, params);
+  if (params !== undefined && ids.some((id) => Number(id) >= params.symbols)) fail(`a node id is outside 0–${params.symbols - 1}`);
 }
 
 /** The next record that fits the parameters and passes every invariant check. */

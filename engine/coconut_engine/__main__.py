@@ -41,9 +41,12 @@ def command_train(args: argparse.Namespace) -> int:
     run_started = time.time()
 
     run_dir = Path(args.run_dir)
+    # Under torchrun (several processes) only rank 0 writes the run directory; read from the
+    # environment here so that torch is not imported yet.
+    is_main = int(os.environ.get("RANK", "0")) == 0
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        events = EventLog(run_dir / EVENTS_FILE)
+        events = EventLog(run_dir / EVENTS_FILE if is_main else None)
     except OSError as error:
         print(f"error: cannot write to run directory {run_dir}: {error.strerror or error}", file=sys.stderr, flush=True)
         return 1
@@ -52,7 +55,8 @@ def command_train(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
         datasets = load_datasets(config.train_path, config.val_path, config.only_eval)
-        check_run_dir(run_dir, config.only_eval)
+        if is_main:
+            check_run_dir(run_dir, config.only_eval)
     except EngineError as error:
         _report_error(events, error.message, error.where, None)
         return 1
@@ -61,12 +65,16 @@ def command_train(args: argparse.Namespace) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
-        from . import train  # imports torch and transformers: a few seconds
+        from . import distributed, train  # imports torch and transformers: a few seconds
 
         if cancel():
             outcome = train.Outcome("cancelled", None, None, None)
         else:
-            outcome = train.run(config, datasets, run_dir, events, cancel)
+            ranks = distributed.ranks_from_env()
+            try:
+                outcome = train.run(config, datasets, run_dir, events, cancel, ranks)
+            finally:
+                distributed.stop(ranks)
     except EngineError as error:
         _report_error(events, error.message, error.where, None)
         return 1

@@ -81,6 +81,7 @@ class RunConfig:
     weight_decay: float
     # workbench extensions
     device: str
+    processes: int  # the job manager starts this many through torchrun; the engine reads its rank from the environment
     offline_model: OfflineModelConfig
     eval_batch_size: int
     max_new_tokens: int

@@ -32,14 +32,27 @@ from .tokenizer import TextCodec
 class EvalResult:
     correct: int
     total: int
-    cot_match: float | None
-    mean_new_tokens: float
+    cot_correct: int  # reasoning written exactly as the record's remaining steps
+    cot_total: int  # records where written reasoning is expected at this stage
+    new_tokens: int
     seconds: float
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (question, generated, answer)
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.total if self.total else 0.0
+
+    @property
+    def cot_match(self) -> float | None:
+        return self.cot_correct / self.cot_total if self.cot_total else None
+
+    @property
+    def mean_new_tokens(self) -> float:
+        return self.new_tokens / self.total if self.total else 0.0
+
+    def counts(self) -> list[float]:
+        """The additive part, for summing over processes."""
+        return [self.correct, self.total, self.cot_correct, self.cot_total, self.new_tokens]
 
 
 def answer_of(text: str) -> str:
@@ -124,12 +137,12 @@ def evaluate(
     finally:
         model.train(was_training)
 
-    total = len(records)
     return EvalResult(
         correct=correct,
-        total=total,
-        cot_match=cot_correct / cot_total if cot_total else None,
-        mean_new_tokens=new_tokens / total if total else 0.0,
+        total=len(records),
+        cot_correct=cot_correct,
+        cot_total=cot_total,
+        new_tokens=new_tokens,
         seconds=time.perf_counter() - started,
         examples=examples,
     )

@@ -45,6 +45,16 @@ def finite_or_none(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else value
 
 
+_progress_enabled = True
+
+
+def set_progress_enabled(enabled: bool) -> None:
+    """Under torchrun only rank 0 talks; the others would repeat every line."""
+    global _progress_enabled
+    _progress_enabled = enabled
+
+
 def progress(message: str) -> None:
     """One human-readable line on stderr (never JSON: stdout/stderr are for people)."""
-    print(message, file=sys.stderr, flush=True)
+    if _progress_enabled:
+        print(message, file=sys.stderr, flush=True)

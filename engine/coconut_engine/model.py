@@ -105,6 +105,10 @@ class CoconutModel(nn.Module):
                 chunks.append(self._body(rest, attention_mask, position_ids[:, column:], cache))
         return ThoughtPass(torch.cat(chunks, dim=1), cache if keep_cache else None, torch.stack(thoughts, dim=1))
 
+    def forward(self, batch: Batch) -> torch.Tensor:
+        """The training loss; a forward() so that DistributedDataParallel can wrap the model."""
+        return self.loss(batch)
+
     def loss(self, batch: Batch) -> torch.Tensor:
         """Mean cross-entropy over the labelled tokens (remaining steps, answer, eos)."""
         assert batch.labels is not None

@@ -30,10 +30,12 @@ from .cancel import Cancellation
 from .checkpoint import make_payload, save_atomically, write_text_atomically
 from .config import OFFLINE_MODEL_ID, RunConfig
 from .curriculum import Curriculum, EncodedRecord, StagePlan, encode_record
+from . import distributed
 from .data import Datasets, Record
+from .distributed import Ranks
 from .errors import EngineError
 from .evaluate import EvalResult, chance_accuracy, evaluate
-from .events import EventLog, progress
+from .events import EventLog, progress, set_progress_enabled
 from .model import CoconutModel
 from .rundir import (
     BEST_CHECKPOINT_NAME,
@@ -41,7 +43,7 @@ from .rundir import (
     TOKENIZER_FILE,
     epoch_checkpoint_name,
 )
-from .runtime import autocast, configure_threads, resolve_device, seed_everything
+from .runtime import autocast, configure_threads, seed_everything
 from .tokenizer import pretty_json
 
 # `debug: true` trains and evaluates on these many records (quick checks of a config).
@@ -117,11 +119,18 @@ def make_optimizer(model: torch.nn.Module, config: RunConfig) -> torch.optim.Opt
     return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
 
-def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, cancel: Cancellation, is_main: bool = True) -> Outcome:
+def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, cancel: Cancellation, ranks: Ranks | None = None) -> Outcome:
+    """Train (or only evaluate) one run. Under torchrun every process calls this with its
+    ``ranks``; only rank 0 writes (``events`` of the others is never written to)."""
+    ranks = ranks or Ranks()
+    is_main = ranks.is_main
+    if not is_main:
+        events = EventLog(None)
+        set_progress_enabled(False)
     run_started = time.time()
     configure_threads(config.num_threads)
     seed_everything(config.seed)
-    device = resolve_device(config.device)
+    device = distributed.start(ranks, config.device)
     if config.bf16 and device.type != "cuda":
         events.emit("log", level="warning", message="bf16 is ignored on CPU: training runs in float32")
 
@@ -139,6 +148,10 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     curriculum = Curriculum.from_config(config, codec)
     train_encoded = [encode_record(record, codec) for record in train_records]
     val_encoded = [encode_record(record, codec) for record in val_records]
+    # Each process scores its own share of the validation set; the counts are summed.
+    val_share = distributed.deal(range(len(val_records)), ranks, pad=False)
+    val_records_here = [val_records[i] for i in val_share]
+    val_encoded_here = [val_encoded[i] for i in val_share]
     max_steps = max((item.n_steps for item in train_encoded or val_encoded), default=0)
     plan = curriculum.plan(config.resume, config.resume + 1 if config.only_eval else config.num_epochs, max_steps)
     position_limit = max_positions(built.causal_lm)
@@ -158,6 +171,10 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     if is_main and not config.only_eval:
         write_text_atomically(pretty_json(codec), run_dir / TOKENIZER_FILE)
     model = CoconutModel(built.causal_lm, codec.latent_id, feedback=curriculum.feeds_back_thoughts).to(device)
+    # What the training loop calls: the model itself, or its DDP wrapper (which averages gradients).
+    trainable: torch.nn.Module = model
+    if ranks.active:
+        trainable = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = make_optimizer(model, config)
     checkpoint = built.checkpoint
     if (
@@ -173,7 +190,8 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         events.emit("log", level="info", message=note)
         progress(note)
 
-    micro_batches = math.ceil(len(train_encoded) / config.batch_size_training)
+    # Every process takes the same number of steps over its (padded) share of each epoch.
+    micro_batches = math.ceil(math.ceil(len(train_encoded) / ranks.world) / config.batch_size_training)
     steps_per_epoch = math.ceil(micro_batches / config.gradient_accumulation_steps)
     events.emit(
         "started",
@@ -186,21 +204,22 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         chance_accuracy=chance_accuracy(val_records),
         stages=[entry.as_event() for entry in plan],
         device=str(device),
+        world_size=ranks.world,
         model=describe_model(built.causal_lm, built.model_id, codec),
         versions=versions(),
     )
     progress(
         f"{config.method}: {len(train_encoded)} training / {len(val_encoded)} validation records, "
-        f"{steps_per_epoch} steps per epoch, {len(plan)} stage(s), on {device}"
+        f"{steps_per_epoch} steps per epoch, {len(plan)} stage(s), on {device}" + (f" × {ranks.world} processes" if ranks.active else "")
     )
 
     def evaluate_stage(stage: int) -> EvalResult | None:
-        return evaluate(
+        result = evaluate(
             model,
             codec,
             curriculum,
-            val_records,
-            val_encoded,
+            val_records_here,
+            val_encoded_here,
             stage,
             batch_size=config.eval_batch_size,
             max_new_tokens=config.max_new_tokens,
@@ -209,6 +228,16 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             bf16=config.bf16,
             should_stop=cancel,
         )
+        if not ranks.active:
+            return result
+        # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
+        local = result.counts() if result is not None else [0.0] * 5
+        *summed, stopped = distributed.sum_across(ranks, [*local, float(result is None)], device)
+        if stopped:
+            return None
+        assert result is not None
+        correct, total, cot_correct, cot_total, new_tokens = (int(value) for value in summed)
+        return EvalResult(correct, total, cot_correct, cot_total, new_tokens, result.seconds, result.examples)
 
     def report_eval(result: EvalResult, stage: int, epoch: int) -> None:
         events.emit(
@@ -292,7 +321,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             optimizer = make_optimizer(model, config)
         current_stage = stage
 
-        samples = epoch_samples(train_encoded, curriculum, stage, config.seed, epoch)
+        samples = distributed.deal(epoch_samples(train_encoded, curriculum, stage, config.seed, epoch), ranks, pad=True)
         batches = [samples[i : i + config.batch_size_training] for i in range(0, len(samples), config.batch_size_training)]
         model.train()
         for epoch_step in range(1, steps_per_epoch + 1):
@@ -301,12 +330,13 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             loss_sum = torch.zeros((), device=device)
             n_samples = n_tokens = 0
             for micro in group:
-                if cancel():
+                # Several processes stop together at the end of a step (below), never half-way.
+                if cancel() and not ranks.active:
                     return outcome("cancelled")
                 batch = collate_samples(micro, codec.latent_id, codec.pad_id, align_thoughts=curriculum.feeds_back_thoughts).to(device)
                 try:
                     with autocast(device, config.bf16):
-                        loss = model.loss(batch)
+                        loss = trainable(batch)
                     # Average over the micro-batches actually in this step (the last step may be short).
                     (loss / len(group)).backward()
                 except torch.OutOfMemoryError:
@@ -318,6 +348,11 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             optimizer.zero_grad(set_to_none=True)
             global_step += 1
             step_loss = float(loss_sum) / len(group)
+            if ranks.active:
+                total_loss, n_samples, n_tokens, stopped = distributed.sum_across(ranks, [step_loss, n_samples, n_tokens, float(cancel())], device)
+                step_loss = total_loss / ranks.world
+                if stopped:
+                    return outcome("cancelled")
             if not math.isfinite(step_loss):
                 raise EngineError(f"the training loss became {step_loss} at step {global_step} (epoch {epoch + 1}); try a lower lr", where="lr")
             seconds = max(time.perf_counter() - step_started, 1e-9)

@@ -87,6 +87,9 @@ export const RunConfigSchema = z
 
     // ---- workbench extensions ------------------------------------------------------------
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('Where to train; auto picks CUDA when present.'),
+    processes: positiveInt
+      .default(1)
+      .describe('Training processes, one per GPU; above 1 the engine starts through torchrun (DistributedDataParallel).'),
     offline_model: OfflineModelSchema.default({ n_layer: 2, n_embd: 128, n_head: 4, n_positions: 256 }),
     eval_batch_size: positiveInt.default(64).describe('Questions per evaluation batch.'),
     max_new_tokens: positiveInt.default(64).describe('Longest generated continuation at evaluation.'),

@@ -50,6 +50,8 @@ export const StartedEventSchema = z.object({
   chance_accuracy: z.number().min(0).max(1).nullable().optional(),
   stages: z.array(StagePlanSchema),
   device: z.string(),
+  /** Processes training together (torchrun); absent in runs recorded before it existed. */
+  world_size: count.min(1).optional(),
   model: z.object({
     id: z.string(),
     parameters: count,

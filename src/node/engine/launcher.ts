@@ -23,11 +23,16 @@ export function engineEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...process.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', ...extra };
 }
 
-/** `python -m coconut_engine train --config FILE --run-dir DIR`, output piped to the caller. */
-export function spawnTrain(configPath: string, runDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+/**
+ * `python -m coconut_engine train --config FILE --run-dir DIR`, output piped to the caller. With
+ * several `processes`, the same command under torchrun (`torch.distributed.run --standalone`),
+ * which starts one engine per process and forwards SIGTERM to each of them.
+ */
+export function spawnTrain(configPath: string, runDir: string, env: NodeJS.ProcessEnv = {}, processes = 1): ChildProcess {
   const status = engineStatus();
   if (!status.python) throw new Error(status.problem ?? 'engine unavailable');
-  return spawn(status.python, ['-m', 'coconut_engine', 'train', '--config', configPath, '--run-dir', runDir], {
+  const launcher = processes > 1 ? ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(processes)] : [];
+  return spawn(status.python, [...launcher, '-m', 'coconut_engine', 'train', '--config', configPath, '--run-dir', runDir], {
     cwd: runDir,
     env: engineEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -76,6 +76,21 @@ describe('JobManager with the real engine', () => {
     expect(workbench.store.logTail(run.id, 'stderr', 10_000).text.length).toBeGreaterThan(0);
   });
 
+  it('starts a run of several processes through torchrun, and cancels all of them', async () => {
+    const run = workbench.jobs.submit(configFor(tiny, { processes: 2, device: 'cpu', num_epochs: 1, max_latent_stage: 0 }));
+    const started = await nextEvent(workbench, run.id, 'started');
+    expect(started).toMatchObject({ type: 'started', world_size: 2 });
+    const ended = await workbench.jobs.waitForEnd(run.id);
+    expect(ended.status).toBe('completed');
+    expect(workbench.store.logTail(run.id, 'stderr', 100_000).text.match(/epoch 1 eval:/g)).toHaveLength(1);
+
+    const long = workbench.jobs.submit(configFor(tiny, { processes: 2, device: 'cpu', num_epochs: 200 }));
+    await nextEvent(workbench, long.id, 'step');
+    await workbench.jobs.cancel(long.id);
+    const cancelled = await workbench.jobs.waitForEnd(long.id);
+    expect(cancelled.status).toBe('cancelled');
+  });
+
   it('cancels a running job: SIGTERM, the engine ends the run, the process is gone within 5 s', async () => {
     const run = workbench.jobs.submit(configFor(tiny, { num_epochs: 200 }));
     await nextEvent(workbench, run.id, 'step');

@@ -13,6 +13,7 @@ import type { RunConfig } from '../../common/config.js';
 import type { EngineEvent } from '../../common/events.js';
 import { isFinal, type RunRecord, type RunStatus, type RunSummary } from '../../common/runs.js';
 import { spawnTrain } from '../engine/launcher.js';
+import { parseConfigYaml } from '../runs/configText.js';
 import { EventLogReader } from '../runs/eventLog.js';
 import { RunStore, toSummary, type LogStream } from '../runs/runStore.js';
 
@@ -233,7 +234,8 @@ export class JobManager {
     const dir = this.store.realDir(id);
     let child: ChildProcess;
     try {
-      child = spawnTrain(this.store.path(id, 'config'), dir, this.engineEnv);
+      const parsed = parseConfigYaml(this.store.configText(id));
+      child = spawnTrain(this.store.path(id, 'config'), dir, this.engineEnv, parsed.ok ? parsed.config.processes : 1);
     } catch (error) {
       this.finish(id, { status: 'failed', last_error: (error as Error).message, ended_at: new Date().toISOString() });
       this.pump();

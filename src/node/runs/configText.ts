@@ -42,6 +42,12 @@ export function semanticIssues(config: RunConfig): Issue[] {
       issues.push({ path: flag, message: `choose one method: ${flags.join(' and ')} are both set` });
     }
   }
+  if (config.special_token && flags.length > 0) {
+    issues.push({ path: 'special_token', message: `marks a pause-as-thought run; it cannot be combined with ${flags.join(', ')}` });
+  }
+  if (config.local && config.local_path === null) {
+    issues.push({ path: 'local_path', message: 'local is true: give the folder of a saved model' });
+  }
   if (config.offline_model.n_embd % config.offline_model.n_head !== 0) {
     issues.push({ path: 'offline_model.n_head', message: 'must divide offline_model.n_embd' });
   }

@@ -1,0 +1,67 @@
+"""Several processes for real: torchrun with 2 CPU processes on the gloo backend."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import TINY_MODEL, assert_valid_events, engine_env, make_records, read_events, write_config, write_json
+
+from coconut_engine.distributed import Ranks, deal
+
+
+def test_deal_shares_training_evenly_and_scoring_without_repeats() -> None:
+    items = list(range(7))
+    shares = [deal(items, Ranks(rank, 2, rank), pad=False) for rank in range(2)]
+    assert sorted(shares[0] + shares[1]) == items  # every record scored once
+    padded = [deal(items, Ranks(rank, 3, rank), pad=True) for rank in range(3)]
+    assert [len(share) for share in padded] == [3, 3, 3]  # equal step counts
+    assert set(sum(padded, [])) == set(items)
+    assert deal(items, Ranks(), pad=True) == items
+
+
+def test_two_cpu_processes_train_one_run(tmp_path: Path, event_validator) -> None:
+    train, val = tmp_path / "train.json", tmp_path / "val.json"
+    write_json(train, make_records(40, seed=1))
+    write_json(val, make_records(13, seed=2))
+    config = write_config(
+        tmp_path / "cot.yaml",
+        cot=True,
+        num_epochs=2,
+        batch_size_training=4,
+        eval_batch_size=8,
+        max_new_tokens=24,
+        lr=0.001,
+        device="cpu",
+        num_threads=1,
+        offline_model=TINY_MODEL,
+        train_path=str(train),
+        val_path=str(val),
+    )
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "coconut_engine", "train"]
+    done = subprocess.run(
+        [*command, "--config", str(config), "--run-dir", str(run_dir)], cwd=tmp_path, env=engine_env(), capture_output=True, text=True, timeout=240
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    events = read_events(run_dir)
+    assert_valid_events(events, event_validator)
+    kinds = [event["type"] for event in events]
+    assert kinds.count("started") == 1 and kinds.count("finished") == 1  # rank 0 alone reports
+    started = next(event for event in events if event["type"] == "started")
+    assert started["world_size"] == 2
+    # 40 samples over 2 processes, 4 per batch: 5 steps per epoch in each process.
+    assert started["steps_per_epoch"] == math.ceil(math.ceil(40 / 2) / 4) == 5
+    steps = [event for event in events if event["type"] == "step"]
+    assert [event["step"] for event in steps] == list(range(1, 11))
+    assert all(event["samples_per_s"] > 0 and math.isfinite(event["loss"]) for event in steps)
+    evals = [event for event in events if event["type"] == "eval"]
+    assert [event["total"] for event in evals] == [13, 13]  # every question scored once, across both shares
+    assert events[-1]["status"] == "completed"
+    # Written once, by rank 0, with no temporary file left behind.
+    assert sorted(path.name for path in (run_dir / "checkpoints").iterdir()) == ["best.pt", "epoch-1.pt", "epoch-2.pt"]
+    # Rank 0's progress lines only: each epoch's evaluation is reported once.
+    assert done.stderr.count("epoch 1 eval:") == 1

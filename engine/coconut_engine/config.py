@@ -25,11 +25,11 @@ CONFIG_SCHEMA_PATH = SCHEMA_DIR / "config.schema.json"
 
 OFFLINE_MODEL_ID = "offline-gpt2"
 
-Method = Literal["coconut", "cot", "no_cot", "no_thoughts", "pause_as_thought"]
+Method = Literal["coconut", "cot", "no_cot", "no_thoughts", "pause_token", "pause_as_thought"]
 ResetPolicy = Literal["per_epoch", "per_stage", "never"]
 
 # The method flags, in the order `methodOf` (src/common/config.ts) tests them.
-METHOD_FLAGS: tuple[str, ...] = ("coconut", "cot", "no_cot", "no_thoughts")
+METHOD_FLAGS: tuple[str, ...] = ("coconut", "cot", "no_cot", "no_thoughts", "pause_token")
 
 # How many schema violations one error message lists before summarising the rest.
 MAX_LISTED_PROBLEMS = 10
@@ -80,6 +80,8 @@ class RunConfig:
     lr: float
     weight_decay: float
     # workbench extensions
+    pause_token: bool
+    curriculum: bool
     device: str
     processes: int  # the job manager starts this many through torchrun; the engine reads its rank from the environment
     offline_model: OfflineModelConfig
@@ -92,15 +94,7 @@ class RunConfig:
     def method(self) -> Method:
         """Same rule as ``methodOf`` on the TypeScript side: with no flag set the curriculum's
         ``<latent>`` placeholders stay ordinary learned tokens ("pause as thought")."""
-        if self.coconut:
-            return "coconut"
-        if self.cot:
-            return "cot"
-        if self.no_cot:
-            return "no_cot"
-        if self.no_thoughts:
-            return "no_thoughts"
-        return "pause_as_thought"
+        return next((flag for flag in METHOD_FLAGS if getattr(self, flag)), "pause_as_thought")  # type: ignore[return-value]
 
     @property
     def model_source(self) -> str:

@@ -11,6 +11,12 @@ with labels -100 on the question, the markers and the thoughts. Per method:
 * ``cot``              stage 0 for ever, and no markers (the reference drops them for cot).
 * ``no_cot``           question → "### answer" only: every step removed, no thoughts, no markers.
 * ``no_thoughts``      steps removed by the same curriculum, c = 0, no markers ("w/o thought").
+* ``pause_token``      question · <latent>×(max_latent_stage·c) · "### answer": learned pause
+                       tokens (the ``<latent>`` token, never fed back), no steps, no markers,
+                       no curriculum (Goyal et al., 2023, as the Coconut paper's baseline).
+
+``curriculum: false`` ("w/o curriculum") trains the methods with stages at their final stage from
+the first epoch: every step removed, the final stage's thoughts.
 
 Faithful to the reference in two details worth knowing:
 * up to ``max_latent_stage`` a sample at stage k gets k·c thoughts even when it has fewer than k
@@ -95,6 +101,7 @@ class Curriculum:
     max_latent_stage: int
     pad_latent_to_max: bool
     uniform_prob: float
+    use_curriculum: bool = True
     # Token ids of the markers (only needed to build samples, not to plan stages).
     bot_id: int = -1
     eot_id: int = -1
@@ -109,6 +116,7 @@ class Curriculum:
             max_latent_stage=config.max_latent_stage,
             pad_latent_to_max=config.pad_latent_to_max,
             uniform_prob=config.uniform_prob,
+            use_curriculum=config.curriculum,
             bot_id=codec.bot_id if codec else -1,
             eot_id=codec.eot_id if codec else -1,
             latent_id=codec.latent_id if codec else -1,
@@ -134,9 +142,16 @@ class Curriculum:
         """The stage where every step is removed (all later stages look the same)."""
         return self.max_latent_stage + 1
 
+    @property
+    def pause_tokens(self) -> int:
+        """Pause tokens after the question (pause_token only): as many as Coconut's final thoughts."""
+        return self.max_latent_stage * self.c_thought if self.method == "pause_token" else 0
+
     def stage_of_epoch(self, epoch: int) -> int:
-        if self.method in ("cot", "no_cot"):
+        if self.method in ("cot", "no_cot", "pause_token"):
             return 0
+        if not self.use_curriculum:
+            return self.final_stage
         return min(epoch // self.epochs_per_stage, self.final_stage)
 
     # --- training layout ----------------------------------------------------------------------
@@ -145,6 +160,8 @@ class Curriculum:
         """(steps removed, thoughts) for one training sample at ``stage``."""
         if self.method == "no_cot":
             return n_steps, 0
+        if self.method == "pause_token":
+            return n_steps, self.pause_tokens
         if stage > self.max_latent_stage:
             cap = self.max_latent_stage if self.pad_latent_to_max else min(n_steps, self.max_latent_stage)
             return n_steps, cap * self.thoughts_per_step
@@ -162,6 +179,8 @@ class Curriculum:
         prefix = list(record.question)
         if self.uses_markers:
             prefix += [self.bot_id] + [self.latent_id] * thoughts + [self.eot_id]
+        elif self.method == "pause_token":
+            prefix += [self.latent_id] * thoughts
         else:
             thoughts = 0
         target: list[int] = [token for step in record.steps[removed:] for token in step] + record.answer
@@ -178,7 +197,10 @@ class Curriculum:
         return min(stage, cap) * self.thoughts_per_step
 
     def eval_prompt(self, record: EncodedRecord, stage: int) -> tuple[list[int], int]:
-        """(prompt ids, thoughts): question + <bot> + thoughts + <eot> for greedy decoding."""
+        """(prompt ids, thoughts): question + <bot> + thoughts + <eot> for greedy decoding
+        (question + pause tokens for pause_token)."""
+        if self.method == "pause_token":
+            return list(record.question) + [self.latent_id] * self.pause_tokens, self.pause_tokens
         if not self.uses_markers:
             return list(record.question), 0
         thoughts = self.eval_thoughts(stage, record.n_steps)
@@ -187,7 +209,7 @@ class Curriculum:
     def expected_reasoning_steps(self, stage: int, n_steps: int) -> int | None:
         """How many leading steps the model is no longer expected to write at ``stage`` (the
         rest should appear verbatim), or None when no reasoning text is expected at all."""
-        if self.method == "no_cot" or stage > self.max_latent_stage:
+        if self.method in ("no_cot", "pause_token") or stage > self.max_latent_stage:
             return None
         return min(stage, n_steps)
 
@@ -202,7 +224,7 @@ class Curriculum:
                 plans[-1] = dataclasses.replace(plans[-1], last_epoch=epoch)
                 continue
             removed, thoughts = self.removed_and_thoughts(stage, max_steps)
-            if not self.uses_markers:
+            if not self.uses_markers and self.method != "pause_token":
                 thoughts = 0
             plans.append(StagePlan(stage, epoch, epoch, removed, thoughts, self.stage_label(stage, thoughts)))
         return plans
@@ -212,6 +234,8 @@ class Curriculum:
             return "stage 0 · CoT"
         if self.method == "no_cot":
             return "stage 0 · no CoT"
+        if self.method == "pause_token":
+            return f"{thoughts} pause tokens · no CoT"
         if self.method == "no_thoughts":
             if stage > self.max_latent_stage:
                 return f"stage {stage} · all steps removed"

@@ -120,6 +120,26 @@ def test_pause_as_thought_keeps_the_coconut_layout(codec: TextCodec) -> None:
     check(codec, cur, 1, Q + [BOT, LATENT, EOT], S[1] + S[2] + A)
 
 
+def test_pause_tokens_sit_between_question_and_answer_at_every_epoch(codec: TextCodec) -> None:
+    cur = curriculum(codec, pause_token=True, c_thought=2)  # max_latent_stage 2: 4 pause tokens
+    assert cur.method == "pause_token" and not cur.feeds_back_thoughts and not cur.uses_markers
+    assert [cur.stage_of_epoch(epoch) for epoch in (0, 9, 40)] == [0, 0, 0]
+    check(codec, cur, 0, Q + [LATENT] * 4, A)
+    prompt, thoughts = cur.eval_prompt(record(codec), 0)
+    assert thoughts == 4 and tokens(codec, prompt) == Q + [LATENT] * 4
+    assert cur.expected_reasoning_steps(0, 3) is None
+    assert [(p.stage, p.thoughts, p.label) for p in cur.plan(0, 3, 3)] == [(0, 4, "4 pause tokens · no CoT")]
+
+
+def test_without_curriculum_every_epoch_is_the_final_stage(codec: TextCodec) -> None:
+    cur = curriculum(codec, coconut=True, curriculum=False, pad_latent_to_max=True)
+    assert [cur.stage_of_epoch(epoch) for epoch in (0, 1, 12)] == [3, 3, 3]
+    check(codec, cur, cur.stage_of_epoch(0), Q + [BOT] + [LATENT] * 2 + [EOT], A)
+    assert [(p.stage, p.first_epoch, p.last_epoch) for p in cur.plan(0, 4, 3)] == [(3, 0, 3)]
+    # cot has no stages to skip: the flag changes nothing there.
+    assert curriculum(codec, cot=True, curriculum=False).stage_of_epoch(5) == 0
+
+
 def test_stage_schedule_and_plan(codec: TextCodec) -> None:
     cur = curriculum(codec, coconut=True, epochs_per_stage=2, max_latent_stage=2)
     assert [cur.stage_of_epoch(e) for e in range(10)] == [0, 0, 1, 1, 2, 2, 3, 3, 3, 3]

@@ -50,18 +50,25 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize(
-    ("flags", "method"),
-    [({"coconut": True}, "coconut"), ({"cot": True}, "cot"), ({"no_cot": True}, "no_cot"), ({"no_thoughts": True}, "no_thoughts"), ({}, "pause_as_thought")],
+    ("flags", "method", "writes_steps"),
+    [
+        ({"coconut": True}, "coconut", True),
+        ({"cot": True}, "cot", True),
+        ({"no_cot": True}, "no_cot", False),
+        ({"no_thoughts": True}, "no_thoughts", True),
+        ({}, "pause_as_thought", True),
+        ({"pause_token": True}, "pause_token", False),
+        ({"coconut": True, "curriculum": False}, "coconut", False),  # w/o curriculum: final stage from epoch 0
+    ],
 )
-def test_every_method_trains(tmp_path: Path, data, event_validator, flags: dict, method: str) -> None:
+def test_every_method_trains(tmp_path: Path, data, event_validator, flags: dict, method: str, writes_steps: bool) -> None:
     outcome, events = run_in_process(tmp_path / "run", data, num_epochs=2, epochs_per_stage=1, max_latent_stage=1, **flags)
     assert outcome.status == "completed"
     assert_valid_events(events, event_validator)
     started = next(e for e in events if e["type"] == "started")
     assert started["method"] == method
     assert [e["epoch"] for e in events if e["type"] == "eval"] == [0, 1]
-    expected_cot_match = method != "no_cot"
-    assert all((e["cot_match"] is not None) == expected_cot_match for e in events if e["type"] == "eval")
+    assert all((e["cot_match"] is not None) == writes_steps for e in events if e["type"] == "eval")
     saved = load_checkpoint(tmp_path / "run" / "checkpoints" / "epoch-2.pt")
     assert saved["method"] == method and saved["epoch"] == 2 and saved["optimizer"] is not None
 

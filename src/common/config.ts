@@ -86,6 +86,14 @@ export const RunConfigSchema = z
     weight_decay: z.number().nonnegative().default(0.01).describe('AdamW weight decay.'),
 
     // ---- workbench extensions ------------------------------------------------------------
+    pause_token: z
+      .boolean()
+      .default(false)
+      .describe('The pause-token baseline: question, max_latent_stage·c_thought learned pause tokens, answer; no CoT, no curriculum.'),
+    curriculum: z
+      .boolean()
+      .default(true)
+      .describe('false: "w/o curriculum", training at the final stage (every step a thought) from the first epoch.'),
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('Where to train; auto picks CUDA when present.'),
     processes: positiveInt
       .default(1)
@@ -107,17 +115,16 @@ export const RunConfigSchema = z
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type RunConfig = z.output<typeof RunConfigSchema>;
 
-export type MethodName = 'coconut' | 'cot' | 'no_cot' | 'no_thoughts' | 'pause_as_thought';
+/** The flags that each select a method, in the order `methodOf` tests them; at most one may be set. */
+export const METHOD_FLAGS = ['coconut', 'cot', 'no_cot', 'no_thoughts', 'pause_token'] as const;
+export type MethodFlag = (typeof METHOD_FLAGS)[number];
+export type MethodName = MethodFlag | 'pause_as_thought';
 
 /**
  * The method a config selects. As in the reference, a config with none of the method flags set
  * keeps the curriculum's `<latent>` placeholders as ordinary learned tokens: "pause as thought".
  * The engine applies the same rule (and rejects configs that set two flags).
  */
-export function methodOf(config: Pick<RunConfig, 'coconut' | 'cot' | 'no_cot' | 'no_thoughts'>): MethodName {
-  if (config.coconut) return 'coconut';
-  if (config.cot) return 'cot';
-  if (config.no_cot) return 'no_cot';
-  if (config.no_thoughts) return 'no_thoughts';
-  return 'pause_as_thought';
+export function methodOf(config: Pick<RunConfig, MethodFlag>): MethodName {
+  return METHOD_FLAGS.find((flag) => config[flag]) ?? 'pause_as_thought';
 }

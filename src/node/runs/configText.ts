@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { isMap, parseDocument, stringify } from 'yaml';
 import type { ConfigCheck, Issue } from '../../common/api.js';
 import { issuesFromZod } from '../../common/api.js';
-import { methodOf, RunConfigSchema, type RunConfig } from '../../common/config.js';
+import { METHOD_FLAGS, methodOf, RunConfigSchema, type RunConfig } from '../../common/config.js';
 
 export type ConfigParse = { ok: true; config: RunConfig } | { ok: false; issues: Issue[] };
 
@@ -36,7 +36,7 @@ export function parseConfigYaml(text: string): ConfigParse {
 /** Checks the engine would also make, made early so the form can point at the field. */
 export function semanticIssues(config: RunConfig): Issue[] {
   const issues: Issue[] = [];
-  const flags = (['coconut', 'cot', 'no_cot', 'no_thoughts'] as const).filter((flag) => config[flag]);
+  const flags = METHOD_FLAGS.filter((flag) => config[flag]);
   if (flags.length > 1) {
     for (const flag of flags) {
       issues.push({ path: flag, message: `choose one method: ${flags.join(' and ')} are both set` });

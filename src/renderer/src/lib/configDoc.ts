@@ -5,7 +5,7 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { Issue } from '../../../common/api';
-import { RunConfigSchema, methodOf, type MethodName, type RunConfig } from '../../../common/config';
+import { METHOD_FLAGS, RunConfigSchema, methodOf, type MethodFlag, type MethodName, type RunConfig } from '../../../common/config';
 
 export type FieldKind = 'text' | 'path' | 'int' | 'number' | 'nullableText' | 'method';
 
@@ -19,20 +19,19 @@ export interface FieldSpec {
   group: 'run' | 'data' | 'curriculum' | 'training' | 'model';
 }
 
-export const METHOD_FLAGS = ['coconut', 'cot', 'no_cot', 'no_thoughts'] as const;
-type MethodFlag = (typeof METHOD_FLAGS)[number];
 
 export const METHOD_CHOICES: ReadonlyArray<{ value: MethodName; label: string; flag: MethodFlag | null }> = [
   { value: 'coconut', label: 'Coconut (continuous thoughts)', flag: 'coconut' },
   { value: 'cot', label: 'CoT (stage 0 forever)', flag: 'cot' },
   { value: 'no_cot', label: 'No-CoT (question → answer)', flag: 'no_cot' },
   { value: 'no_thoughts', label: 'w/o thought (curriculum, c = 0)', flag: 'no_thoughts' },
+  { value: 'pause_token', label: 'pause tokens (no CoT)', flag: 'pause_token' },
   { value: 'pause_as_thought', label: 'pause as thought (no flag set)', flag: null },
 ];
 
 export const FORM_FIELDS: readonly FieldSpec[] = [
   { key: 'name', path: ['name'], kind: 'text', label: 'Name', help: 'Run name.', group: 'run' },
-  { key: 'method', path: [], kind: 'method', label: 'Method', help: 'Sets the coconut / cot / no_cot / no_thoughts flags.', group: 'run' },
+  { key: 'method', path: [], kind: 'method', label: 'Method', help: 'Sets the coconut / cot / no_cot / no_thoughts / pause_token flags.', group: 'run' },
   { key: 'train_path', path: ['train_path'], kind: 'path', label: 'Train set', help: 'JSON list of {question, steps, answer}.', group: 'data' },
   { key: 'val_path', path: ['val_path'], kind: 'path', label: 'Validation set', help: 'Same format as the train set.', group: 'data' },
   { key: 'c_thought', path: ['c_thought'], kind: 'int', label: 'c (thoughts / step)', help: 'Continuous thoughts per removed reasoning step.', group: 'curriculum' },
@@ -74,12 +73,7 @@ function contentsObject(doc: Document): Record<string, unknown> | null {
 
 export function methodOfDoc(doc: Document): MethodName {
   const js = contentsObject(doc) ?? {};
-  return methodOf({
-    coconut: js.coconut === true,
-    cot: js.cot === true,
-    no_cot: js.no_cot === true,
-    no_thoughts: js.no_thoughts === true,
-  });
+  return methodOf(Object.fromEntries(METHOD_FLAGS.map((flag) => [flag, js[flag] === true])) as Record<MethodFlag, boolean>);
 }
 
 export function readDraft(doc: Document, field: FieldSpec): string {
@@ -235,6 +229,7 @@ export function issueMatchesField(issue: Issue, field: FieldSpec): boolean {
 export function unusedFields(method: string): Set<string> {
   if (method === 'cot' || method === 'no_cot') return new Set(['c_thought', 'epochs_per_stage', 'max_latent_stage']);
   if (method === 'no_thoughts') return new Set(['c_thought']);
+  if (method === 'pause_token') return new Set(['epochs_per_stage']);
   return new Set();
 }
 

@@ -40,6 +40,7 @@ const METHOD_LABELS: Record<string, string> = {
   no_cot: 'No-CoT',
   no_thoughts: 'w/o thought',
   pause_as_thought: 'pause as thought',
+  pause_token: 'pause tokens',
 };
 
 export function methodLabel(method: string | null | undefined): string {

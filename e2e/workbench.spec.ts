@@ -44,6 +44,15 @@ const points = async (page: Page, chart: string): Promise<number> => Number(awai
 test('a run created from the UI streams its loss curve and advances through the curriculum; a reload replays it', async ({ page }) => {
   await page.goto(served.openUrl);
   await expect(page.getByTestId('runs-view')).toBeVisible();
+  // The GPU inventory: "no GPU" with the reason where there is none (CI), a summary otherwise.
+  const gpuStatus = page.getByTestId('gpu-status');
+  await expect(gpuStatus).toBeVisible();
+  if ((await gpuStatus.getAttribute('data-gpus')) === '0') {
+    await expect(gpuStatus).toHaveText('no GPU');
+    await expect(gpuStatus).toHaveAttribute('title', /^no GPU: |^nvidia-smi failed: /);
+  } else {
+    await expect(gpuStatus).toHaveText(/^\d+ GPUs? · [\d.]+\/[\d.]+ GiB · \d+ %$/);
+  }
   await newRun(page, 'coconut', { name: 'e2e-coconut', num_epochs: 3, epochs_per_stage: 1, max_latent_stage: 2 });
   await page.getByTestId('submit-run').click();
   await expect(page.getByTestId('run-view')).toBeVisible();

@@ -31,6 +31,23 @@ export const DatasetInfoSchema = z.object({
 });
 export type DatasetInfo = z.infer<typeof DatasetInfoSchema>;
 
+export const GpuSchema = z.object({
+  index: z.number().int().nonnegative(),
+  name: z.string(),
+  memory_total_mib: z.number().nonnegative(),
+  memory_used_mib: z.number().nonnegative(),
+  /** GPU utilisation over the driver's last sample period, 0–100. */
+  utilization_percent: z.number().min(0).max(100),
+});
+export type Gpu = z.infer<typeof GpuSchema>;
+
+export const GpuInventorySchema = z.object({
+  gpus: z.array(GpuSchema),
+  /** Why the list is empty or incomplete (no driver, nvidia-smi failed), or null. */
+  problem: z.string().nullable(),
+});
+export type GpuInventory = z.infer<typeof GpuInventorySchema>;
+
 const RunIdSchema = z.object({ id: z.string().min(1) });
 
 export const apiMethods = {
@@ -42,6 +59,10 @@ export const apiMethods = {
       transport: z.enum(['ipc', 'http']),
       engine: z.object({ python: z.string().nullable(), ready: z.boolean(), problem: z.string().nullable() }),
     }),
+  },
+  'system.gpus': {
+    request: z.object({}),
+    response: GpuInventorySchema,
   },
   'runs.list': {
     request: z.object({}),

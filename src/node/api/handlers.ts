@@ -5,6 +5,7 @@ import type { DatasetInfo, MethodName, ParsedRequestOf, ResponseOf } from '../..
 import { ApiError } from '../../common/api.js';
 import { engineStatus } from '../engine/launcher.js';
 import { projectRoot } from '../engine/paths.js';
+import { readGpuInventory } from '../gpus/inventory.js';
 import { checkConfig } from '../runs/configText.js';
 import { toSummary } from '../runs/runStore.js';
 import type { Workbench } from '../workbench/workbench.js';
@@ -53,6 +54,7 @@ export function createHandlers(workbench: Workbench): Handlers {
       transport: context.transport,
       engine: engineStatus(),
     }),
+    'system.gpus': () => readGpuInventory(),
     'runs.list': () => store.list().map(toSummary),
     'runs.get': ({ id }) => ({ run: toSummary(store.read(id)), config_yaml: store.configText(id) }),
     'runs.create': ({ config_yaml }) => {

@@ -24,6 +24,8 @@ export const RunSummarySchema = z.object({
   best_accuracy: z.number().min(0).max(1).nullable(),
   last_accuracy: z.number().min(0).max(1).nullable(),
   last_error: z.string().nullable(),
+  /** GPU indices the job manager gave the run (its CUDA_VISIBLE_DEVICES); absent or empty: none. */
+  gpus: z.array(z.number().int().nonnegative()).optional(),
   /** Absolute path of the run directory. */
   dir: z.string(),
 });

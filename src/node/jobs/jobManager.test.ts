@@ -91,6 +91,26 @@ describe('JobManager with the real engine', () => {
     expect(cancelled.status).toBe('cancelled');
   });
 
+  it('gives each GPU run its own GPUs, queues runs while they are taken, and never blocks CPU runs', async () => {
+    workbench.jobs.close();
+    workbench = new Workbench(home.path, { engineEnv, pollMs: 100, maxConcurrent: 3, gpuCount: 2 });
+    const long = { num_epochs: 200 };
+    const first = workbench.jobs.submit(configFor(tiny, long));
+    const second = workbench.jobs.submit(configFor(tiny, long));
+    const third = workbench.jobs.submit(configFor(tiny, { num_epochs: 1, max_latent_stage: 0 }));
+    const onCpu = workbench.jobs.submit(configFor(tiny, { device: 'cpu', num_epochs: 1, max_latent_stage: 0 }));
+    expect([first.gpus, second.gpus, third.status]).toEqual([[0], [1], 'queued']);
+    const tooMany = workbench.jobs.submit(configFor(tiny, { processes: 3 }));
+    expect(tooMany).toMatchObject({ status: 'failed', last_error: 'processes: 3 needs 3 GPUs, and this machine has 2' });
+
+    // First come, first served: the CPU run waits behind the queued GPU run, and starts with it.
+    await workbench.jobs.cancel(second.id);
+    await workbench.jobs.waitForEnd(second.id);
+    expect(workbench.store.read(third.id)).toMatchObject({ status: 'running', gpus: [1] });
+    expect((await workbench.jobs.waitForEnd(onCpu.id)).status).toBe('completed');
+    expect(workbench.store.read(onCpu.id).gpus).toEqual([]);
+  });
+
   it('cancels a running job: SIGTERM, the engine ends the run, the process is gone within 5 s', async () => {
     const run = workbench.jobs.submit(configFor(tiny, { num_epochs: 200 }));
     await nextEvent(workbench, run.id, 'step');

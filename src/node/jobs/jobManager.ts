@@ -28,6 +28,11 @@ export interface JobManagerOptions {
   versions?: Record<string, string>;
   /** Extra environment for engine processes (tests pin thread counts with it). */
   engineEnv?: NodeJS.ProcessEnv;
+  /**
+   * GPUs on this machine (see gpus/inventory.ts). A run that may use CUDA gets `processes` of
+   * them to itself through CUDA_VISIBLE_DEVICES, and waits in the queue while they are taken.
+   */
+  gpuCount?: number;
 }
 
 type RunListener = (message: RunStreamMessage) => void;
@@ -70,6 +75,9 @@ export class JobManager {
   private readonly pollMs: number;
   private readonly versions: Record<string, string>;
   private readonly engineEnv: NodeJS.ProcessEnv;
+  private gpuCount: number;
+  /** GPU indices held by live runs. */
+  private readonly gpusInUse = new Map<string, number[]>();
 
   constructor(
     readonly store: RunStore,
@@ -80,11 +88,23 @@ export class JobManager {
     this.pollMs = options.pollMs ?? 250;
     this.versions = options.versions ?? {};
     this.engineEnv = options.engineEnv ?? {};
+    this.gpuCount = options.gpuCount ?? 0;
+  }
+
+  /** The machine's GPU count, once known (reading it takes a moment at startup). */
+  setGpuCount(count: number): void {
+    this.gpuCount = count;
+    this.pump();
   }
 
   /** Creates a run for a config whose paths are already absolute and checked, and queues it. */
   submit(config: RunConfig, outsideDir?: string): RunSummary {
     const record = this.store.create(config, this.versions, outsideDir);
+    const { processes, wantsGpu } = this.gpuNeed(record.id);
+    if (wantsGpu && processes > this.gpuCount) {
+      const message = `processes: ${processes} needs ${processes} GPUs, and this machine has ${this.gpuCount}`;
+      return toSummary(this.finish(record.id, { status: 'failed', last_error: message, ended_at: new Date().toISOString() }));
+    }
     this.queue.push(record.id);
     this.publish(record);
     this.pump();
@@ -198,9 +218,23 @@ export class JobManager {
 
   private pump(): void {
     while (this.queue.length > 0 && this.runningCount() < this.maxConcurrent) {
-      const id = this.queue.shift() as string;
-      if (this.store.read(id).status !== 'queued') continue;
-      this.launch(id);
+      const id = this.queue[0] as string;
+      if (this.store.read(id).status !== 'queued') {
+        this.queue.shift();
+        continue;
+      }
+      const { processes, wantsGpu } = this.gpuNeed(id);
+      let gpus: number[] = [];
+      // (A run needing more GPUs than exist was failed at submit; the count is known by then.)
+      if (wantsGpu && processes <= this.gpuCount) {
+        const taken = new Set([...this.gpusInUse.values()].flat());
+        const free = Array.from({ length: this.gpuCount }, (_, index) => index).filter((index) => !taken.has(index));
+        // First come, first served: the head of the queue waits for its GPUs, and so does everyone behind it.
+        if (free.length < processes) return;
+        gpus = free.slice(0, processes);
+      }
+      this.queue.shift();
+      this.launch(id, processes, gpus);
     }
   }
 
@@ -230,12 +264,20 @@ export class JobManager {
     return run;
   }
 
-  private launch(id: string): void {
+  /** How many processes a queued run starts, and whether it takes GPUs (may use CUDA, and there are some). */
+  private gpuNeed(id: string): { processes: number; wantsGpu: boolean } {
+    const parsed = parseConfigYaml(this.store.configText(id));
+    if (!parsed.ok) return { processes: 1, wantsGpu: false }; // the engine reports the problem
+    return { processes: parsed.config.processes, wantsGpu: parsed.config.device !== 'cpu' && this.gpuCount > 0 };
+  }
+
+  private launch(id: string, processes: number, gpus: number[]): void {
     const dir = this.store.realDir(id);
     let child: ChildProcess;
     try {
-      const parsed = parseConfigYaml(this.store.configText(id));
-      child = spawnTrain(this.store.path(id, 'config'), dir, this.engineEnv, parsed.ok ? parsed.config.processes : 1);
+      const env = gpus.length > 0 ? { ...this.engineEnv, CUDA_VISIBLE_DEVICES: gpus.join(',') } : this.engineEnv;
+      child = spawnTrain(this.store.path(id, 'config'), dir, env, processes);
+      if (gpus.length > 0) this.gpusInUse.set(id, gpus);
     } catch (error) {
       this.finish(id, { status: 'failed', last_error: (error as Error).message, ended_at: new Date().toISOString() });
       this.pump();
@@ -258,6 +300,7 @@ export class JobManager {
       status: 'running',
       pid: child.pid ?? null,
       started_at: new Date().toISOString(),
+      gpus,
     });
     this.publish(record);
   }
@@ -286,6 +329,7 @@ export class JobManager {
 
   private onExit(run: LiveRun, code: number | null, signal: NodeJS.Signals | null): void {
     if (!this.live.has(run.id)) return;
+    this.gpusInUse.delete(run.id);
     if (run.poll) clearInterval(run.poll);
     if (run.killTimer) clearTimeout(run.killTimer);
     this.drainEvents(run);

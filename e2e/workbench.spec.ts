@@ -114,3 +114,19 @@ test('a bad config is caught in the form, next to the field, before anything is 
   await page.goto(served.baseUrl);
   await expect(page.getByTestId('run-row').filter({ hasText: 'e2e-bad' })).toHaveCount(0);
 });
+
+test('the config editor completes keys and values from the config schema', async ({ page }) => {
+  await page.goto(served.openUrl);
+  await newRun(page, 'coconut', { name: 'e2e-complete' });
+  const editor = page.locator('.monaco-editor').first();
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('curric');
+  await page.keyboard.press('Control+Space');
+  const suggestions = page.locator('.suggest-widget');
+  await expect(suggestions).toContainText('curriculum');
+  await page.keyboard.press('Enter');
+  // The accepted key comes with its default, and the form sees the YAML change.
+  await expect(page.locator('.monaco-editor .view-lines')).toContainText('curriculum: true');
+});

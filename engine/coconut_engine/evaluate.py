@@ -35,6 +35,7 @@ class EvalResult:
     cot_correct: int  # reasoning written exactly as the record's remaining steps
     cot_total: int  # records where written reasoning is expected at this stage
     new_tokens: int
+    forward_passes: int  # summed over questions: thought passes (or the one prompt pass) + one per generated token
     seconds: float
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (question, generated, answer)
 
@@ -50,9 +51,17 @@ class EvalResult:
     def mean_new_tokens(self) -> float:
         return self.new_tokens / self.total if self.total else 0.0
 
+    @property
+    def mean_forward_passes(self) -> float:
+        return self.forward_passes / self.total if self.total else 0.0
+
+    @property
+    def ms_per_question(self) -> float:
+        return 1000 * self.seconds / self.total if self.total else 0.0
+
     def counts(self) -> list[float]:
         """The additive part, for summing over processes."""
-        return [self.correct, self.total, self.cot_correct, self.cot_total, self.new_tokens]
+        return [self.correct, self.total, self.cot_correct, self.cot_total, self.new_tokens, self.forward_passes]
 
 
 def answer_of(text: str) -> str:
@@ -101,7 +110,7 @@ def evaluate(
     for index, (_, thoughts) in enumerate(prompts):
         by_thoughts[thoughts].append(index)
 
-    correct = cot_correct = cot_total = new_tokens = 0
+    correct = cot_correct = cot_total = new_tokens = forward_passes = 0
     examples: list[tuple[str, str, str]] = []
     was_training = model.training
     model.eval()
@@ -120,10 +129,14 @@ def evaluate(
                     generated = model.generate(batch, budget, codec.eos_id, should_stop=should_stop)
                 if generated is None:
                     return None
+                # The prompt takes thoughts+1 passes with feedback (one without); each token after
+                # the first costs one more, and so does the eos that ends the answer.
+                prompt_passes = thoughts + 1 if model.feedback and thoughts > 0 else 1
                 for i, tokens in zip(chunk, generated):
                     record = records[i]
                     text = codec.decode(tokens)
                     new_tokens += len(tokens)
+                    forward_passes += prompt_passes + len(tokens)
                     if codec.comparable(answer_of(text)) == codec.comparable(record.answer.replace(",", "").strip()):
                         correct += 1
                     removed = curriculum.expected_reasoning_steps(stage, len(record.steps))
@@ -143,6 +156,7 @@ def evaluate(
         cot_correct=cot_correct,
         cot_total=cot_total,
         new_tokens=new_tokens,
+        forward_passes=forward_passes,
         seconds=time.perf_counter() - started,
         examples=examples,
     )

@@ -231,13 +231,13 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         if not ranks.active:
             return result
         # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
-        local = result.counts() if result is not None else [0.0] * 5
+        local = result.counts() if result is not None else [0.0] * 6
         *summed, stopped = distributed.sum_across(ranks, [*local, float(result is None)], device)
         if stopped:
             return None
         assert result is not None
-        correct, total, cot_correct, cot_total, new_tokens = (int(value) for value in summed)
-        return EvalResult(correct, total, cot_correct, cot_total, new_tokens, result.seconds, result.examples)
+        correct, total, cot_correct, cot_total, new_tokens, forward_passes = (int(value) for value in summed)
+        return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples)
 
     def report_eval(result: EvalResult, stage: int, epoch: int) -> None:
         events.emit(
@@ -250,6 +250,8 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             total=result.total,
             cot_match=result.cot_match,
             mean_new_tokens=result.mean_new_tokens,
+            mean_forward_passes=result.mean_forward_passes,
+            ms_per_question=result.ms_per_question,
             seconds=result.seconds,
         )
         cot = "" if result.cot_match is None else f", reasoning exact match {result.cot_match:.1%}"

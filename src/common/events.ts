@@ -100,6 +100,10 @@ export const EvalEventSchema = z.object({
   /** Fraction whose generated reasoning text matches the reference steps exactly. */
   cot_match: z.number().min(0).max(1).nullable(),
   mean_new_tokens: z.number().nonnegative(),
+  /** Model forward passes per question: the thought passes, then one per generated token. */
+  mean_forward_passes: z.number().nonnegative().optional(),
+  /** Wall time per question (batched, so well below one question's latency alone). */
+  ms_per_question: z.number().nonnegative().optional(),
   seconds: z.number().nonnegative(),
 });
 

@@ -6,7 +6,8 @@ validation set, and saves. Everything the workbench shows arrives as events (eve
 
 The run directory's layout and the rule that protects it are in rundir.py.
 
-Ready for several processes (issue 3): only the process with ``is_main`` writes events and files.
+Under torchrun every process runs this same loop on its share of the data (distributed.py);
+only rank 0 writes events, the tokenizer and checkpoints.
 """
 
 from __future__ import annotations
@@ -23,14 +24,13 @@ import tokenizers
 import torch
 import transformers
 
-from . import __version__
+from . import __version__, distributed
 from .batching import collate_samples
 from .build import build_model, describe_model, max_positions
 from .cancel import Cancellation
 from .checkpoint import make_payload, save_atomically, write_text_atomically
 from .config import OFFLINE_MODEL_ID, RunConfig
 from .curriculum import Curriculum, EncodedRecord, StagePlan, encode_record
-from . import distributed
 from .data import Datasets, Record
 from .distributed import Ranks
 from .errors import EngineError

@@ -251,7 +251,7 @@ export interface ProsQAProblem {
 /**
  * The structural half of one attempt: a graph and a question that fit the parameters, or null when
  * this draw does not (too few nodes, steps out of range, no leaf on one side). Shared by every
- * rendering of the problem (ProsQA sentences here, node-id tokens in the reachability format).
+ * rendering of the problem (ProsQA sentences here, node and edge tokens in the reachability format).
  */
 export function drawProsQAProblem(rng: Random, params: ProsQAParams): ProsQAProblem | null {
   const graph = dropIsolatedNodes(growGraph(rng, params));

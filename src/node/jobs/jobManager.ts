@@ -307,6 +307,8 @@ export class JobManager {
 
   private adopt(record: RunRecord): void {
     const run = this.watch(record.id, null, record.pid);
+    // Its GPUs stay taken until it ends.
+    if (record.gpus && record.gpus.length > 0) this.gpusInUse.set(record.id, record.gpus);
     // Catch up on everything the engine wrote while no workbench was watching.
     this.drainEvents(run);
   }

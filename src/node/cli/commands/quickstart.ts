@@ -1,7 +1,8 @@
 /**
  * `coconut quickstart`: the main job on the embedded default. Generates a small dataset of
- * ProsQA graphs in the compact reachability format, trains a small GPT-2 with chain-of-thought, then continues from that checkpoint with
- * the Coconut curriculum through every stage, prints both accuracies, and opens the workbench.
+ * ProsQA graphs in the compact reachability format, trains a small GPT-2 with chain-of-thought,
+ * then continues from that checkpoint with the Coconut curriculum through every stage, prints
+ * both accuracies, and opens the workbench.
  * Finished steps are reused, so a second call takes seconds.
  */
 import { readFileSync } from 'node:fs';

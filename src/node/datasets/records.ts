@@ -50,7 +50,7 @@ export interface DatasetValidation {
 }
 
 /** Problems with one record, each as "'field' …"; empty when the record is valid. */
-function recordProblems(value: unknown): string[] {
+export function recordProblems(value: unknown): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return ['must be an object with question, steps and answer'];
   }

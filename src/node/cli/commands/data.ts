@@ -7,13 +7,15 @@
  *   coconut data validate FILE
  */
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { generateDatasetFile } from '../../datasets/generate.js';
 import { getGenerator, resolveGeneratorParams } from '../../datasets/generators.js';
 import { generationProgressBar } from '../../datasets/progressBar.js';
+import { importDataset, IMPORT_FORMATS, type ImportFormat } from '../../datasets/importer.js';
 import { PROSQA_PRESET_NAMES, type ProsQAParamsInput } from '../../datasets/prosqa.js';
 import { EDGE_STYLES, type EdgeStyle } from '../../datasets/reachability.js';
+import { ensureDirectory } from '../../datasets/writer.js';
 import { DatasetError, readDataset, readDatasetJson, validateDataset } from '../../datasets/records.js';
 import { compareExistingDataset, generateSplits, splitFileName, SPLIT_NAMES, type SplitSizes } from '../../datasets/splits.js';
 import { computeDatasetStats, type DatasetStats, type Histogram, type Summary } from '../../datasets/stats.js';
@@ -206,6 +208,32 @@ async function readForCli<T>(read: () => Promise<T>): Promise<T> {
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('datasets: generate, inspect, validate');
   registerGenerateCommands(data);
+
+  data
+    .command('import')
+    .argument('<file>', 'a dataset in the reference JSON, JSON Lines (.jsonl), or GSM8k-Aug text (.txt: question||steps ## answer) format')
+    .requiredOption('--out <file>', 'where to write the dataset as a JSON list of {question, steps, answer}')
+    .addOption(new Option('--format <name>', 'input format (default: from the file extension)').choices(IMPORT_FORMATS))
+    .option('--json', 'print a JSON summary')
+    .description('convert and validate a dataset; nothing is written unless every record is valid')
+    .action(async (file: string, options: { out: string; format?: ImportFormat; json?: boolean }) => {
+      const started = performance.now();
+      await ensureDirectory(dirname(options.out));
+      let records: number;
+      try {
+        records = await importDataset({ input: file, output: options.out, format: options.format });
+      } catch (error) {
+        if (!(error instanceof DatasetError)) throw error;
+        if (error.problems.length === 1) throw new CliError(`${error.message}; nothing was written to ${options.out}`);
+        // Every problem, one per line, then one line that sums up; nothing was written.
+        for (const problem of error.problems) console.error(problem);
+        throw new CliError(`${basename(file)} has the problems above; nothing was written to ${options.out}`);
+      }
+      const took = (performance.now() - started) / 1000;
+      const summary = { file, out: options.out, records, seconds: Number(took.toFixed(2)), records_per_s: Math.round(records / Math.max(took, 1e-9)) };
+      if (options.json) printJson(summary);
+      else console.log(`imported ${records} records into ${options.out} in ${summary.seconds} s (${summary.records_per_s} records/s)`);
+    });
 
   data
     .command('stats')

@@ -27,18 +27,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import torch
-from transformers import GPT2LMHeadModel
 
 from .batching import collate, collate_samples
-from .build import initialise_marker_embeddings, offline_gpt2
+from .build import build_model
 from .curriculum import Curriculum, encode_record
-from .config import OfflineModelConfig, config_from_dict
-from .data import Record, load_records
+from .config import config_from_dict
+from .data import load_records
 from .errors import ConfigError
 from .model import CoconutModel
 from .naive import naive_greedy, naive_loss
 from .runtime import autocast, resolve_device
-from .tokenizer import TextCodec, build_word_level_codec
 
 BATCH_SIZE = 32
 # Evaluation batches: decoding one token at a time is latency-bound, so wider batches pay off.
@@ -74,14 +72,6 @@ class BenchResult:
         return next(t.samples_per_s for t in self.timings if t.name == name)
 
 
-def build_bench_model(records: list[Record], device: torch.device) -> tuple[TextCodec, GPT2LMHeadModel]:
-    codec = build_word_level_codec([r.question for r in records] + [s for r in records for s in r.steps] + ["### " + r.answer for r in records])
-    torch.manual_seed(0)
-    lm = offline_gpt2(codec, OfflineModelConfig(n_layer=2, n_embd=128, n_head=4, n_positions=1024))
-    initialise_marker_embeddings(lm, codec)
-    return codec, lm.to(device)
-
-
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -100,8 +90,21 @@ def _timed(device: torch.device, work: Callable[[], int], repeats: int) -> tuple
 def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress: Callable[[str], None]) -> BenchResult:
     device = resolve_device(device_name)
     records = load_records(data_path, "data")
-    codec, lm = build_bench_model(records, device)
-    config = config_from_dict({"train_path": data_path, "val_path": data_path, "coconut": True, "c_thought": 1, "max_latent_stage": EVAL_THOUGHTS, "pad_latent_to_max": True})
+    config = config_from_dict(
+        {
+            "train_path": data_path,
+            "val_path": data_path,
+            "coconut": True,
+            "c_thought": 1,
+            "max_latent_stage": EVAL_THOUGHTS,
+            "pad_latent_to_max": True,
+            # The fixed small model; official ProsQA questions with 6 thoughts need ~400 positions.
+            "offline_model": {"n_layer": 2, "n_embd": 128, "n_head": 4, "n_positions": 1024},
+        }
+    )
+    torch.manual_seed(0)
+    built = build_model(config, records)  # the engine's own offline GPT-2 and word-level vocabulary
+    codec, lm = built.codec, built.causal_lm.to(device)
     curriculum = Curriculum.from_config(config, codec)
     encoded = [encode_record(r, codec) for r in records]
     if len(encoded) < BATCH_SIZE:

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunStreamMessage } from '../../common/api.js';
 import type { EngineEvent } from '../../common/events.js';
+import { readGpuInventory } from '../gpus/inventory.js';
 import { checkConfig } from '../runs/configText.js';
 import { tempDir, tinyRun, type TinyRun } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
@@ -41,7 +42,8 @@ describe('JobManager with the real engine', () => {
   beforeEach(() => {
     home = tempDir();
     tiny = tinyRun(home.path);
-    workbench = new Workbench(home.path, { engineEnv, pollMs: 100 });
+    // GPUs counted up front (none), so runs start at submit; the counting itself is tested below.
+    workbench = new Workbench(home.path, { engineEnv, pollMs: 100, gpuCount: 0 });
   });
   afterEach(async () => {
     await workbench.jobs.cancelAll();
@@ -89,6 +91,20 @@ describe('JobManager with the real engine', () => {
     await workbench.jobs.cancel(long.id);
     const cancelled = await workbench.jobs.waitForEnd(long.id);
     expect(cancelled.status).toBe('cancelled');
+  });
+
+  it('counts the GPUs with nvidia-smi when the first run that may use CUDA is due, and not for CPU runs', async () => {
+    workbench.jobs.close();
+    workbench = new Workbench(home.path, { engineEnv, pollMs: 100 });
+    const onCpu = workbench.jobs.submit(configFor(tiny, { device: 'cpu', num_epochs: 1, max_latent_stage: 0 }));
+    expect(onCpu.status).toBe('running'); // no count needed
+    await workbench.jobs.waitForEnd(onCpu.id);
+    const auto = workbench.jobs.submit(configFor(tiny, { num_epochs: 1, max_latent_stage: 0 }));
+    expect(auto.status).toBe('queued'); // waits for the count
+    const ended = await workbench.jobs.waitForEnd(auto.id);
+    expect(ended.status).toBe('completed');
+    // One GPU where there are any (a workstation), none here (CI has no nvidia-smi).
+    expect(ended.gpus).toHaveLength(Math.min(1, (await readGpuInventory()).gpus.length));
   });
 
   it('gives each GPU run its own GPUs, queues runs while they are taken, and never blocks CPU runs', async () => {
@@ -170,7 +186,7 @@ describe('JobManager with the real engine', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(workbench.store.read(goneId).status).toBe('running');
 
-    const again = new Workbench(home.path, { engineEnv, pollMs: 100 });
+    const again = new Workbench(home.path, { engineEnv, pollMs: 100, gpuCount: 0 });
     again.jobs.recover();
     const gone = again.store.read(goneId);
     expect(gone.status).toBe('interrupted');

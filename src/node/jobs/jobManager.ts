@@ -13,6 +13,7 @@ import type { RunConfig } from '../../common/config.js';
 import type { EngineEvent } from '../../common/events.js';
 import { isFinal, type RunRecord, type RunStatus, type RunSummary } from '../../common/runs.js';
 import { spawnTrain } from '../engine/launcher.js';
+import { readGpuInventory } from '../gpus/inventory.js';
 import { parseConfigYaml } from '../runs/configText.js';
 import { EventLogReader } from '../runs/eventLog.js';
 import { RunStore, toSummary, type LogStream } from '../runs/runStore.js';
@@ -29,8 +30,9 @@ export interface JobManagerOptions {
   /** Extra environment for engine processes (tests pin thread counts with it). */
   engineEnv?: NodeJS.ProcessEnv;
   /**
-   * GPUs on this machine (see gpus/inventory.ts). A run that may use CUDA gets `processes` of
-   * them to itself through CUDA_VISIBLE_DEVICES, and waits in the queue while they are taken.
+   * GPUs on this machine. A run that may use CUDA gets `processes` of them to itself through
+   * CUDA_VISIBLE_DEVICES, and waits in the queue while they are taken. Without it the count is
+   * read from nvidia-smi (gpus/inventory.ts) the first time such a run is about to start.
    */
   gpuCount?: number;
 }
@@ -75,7 +77,9 @@ export class JobManager {
   private readonly pollMs: number;
   private readonly versions: Record<string, string>;
   private readonly engineEnv: NodeJS.ProcessEnv;
-  private gpuCount: number;
+  /** Null until counted; counting starts when the first run that may use CUDA reaches the queue's head. */
+  private gpuCount: number | null;
+  private counting = false;
   /** GPU indices held by live runs. */
   private readonly gpusInUse = new Map<string, number[]>();
 
@@ -88,22 +92,16 @@ export class JobManager {
     this.pollMs = options.pollMs ?? 250;
     this.versions = options.versions ?? {};
     this.engineEnv = options.engineEnv ?? {};
-    this.gpuCount = options.gpuCount ?? 0;
-  }
-
-  /** The machine's GPU count, once known (reading it takes a moment at startup). */
-  setGpuCount(count: number): void {
-    this.gpuCount = count;
-    this.pump();
+    this.gpuCount = options.gpuCount ?? null;
   }
 
   /** Creates a run for a config whose paths are already absolute and checked, and queues it. */
   submit(config: RunConfig, outsideDir?: string): RunSummary {
     const record = this.store.create(config, this.versions, outsideDir);
-    const { processes, wantsGpu } = this.gpuNeed(record.id);
-    if (wantsGpu && processes > this.gpuCount) {
-      const message = `processes: ${processes} needs ${processes} GPUs, and this machine has ${this.gpuCount}`;
-      return toSummary(this.finish(record.id, { status: 'failed', last_error: message, ended_at: new Date().toISOString() }));
+    // Refused now when the GPU count is known; otherwise when it reaches the head of the queue.
+    const shortfall = this.gpuShortfall(this.gpuNeed(record.id));
+    if (shortfall !== null) {
+      return toSummary(this.finish(record.id, { status: 'failed', last_error: shortfall, ended_at: new Date().toISOString() }));
     }
     this.queue.push(record.id);
     this.publish(record);
@@ -223,10 +221,20 @@ export class JobManager {
         this.queue.shift();
         continue;
       }
-      const { processes, wantsGpu } = this.gpuNeed(id);
+      const need = this.gpuNeed(id);
+      const { processes } = need;
+      if (need.mayUseCuda && this.gpuCount === null) {
+        this.countGpus(); // pumps again once counted
+        return;
+      }
+      const shortfall = this.gpuShortfall(need);
+      if (shortfall !== null) {
+        this.queue.shift();
+        this.finish(id, { status: 'failed', last_error: shortfall, ended_at: new Date().toISOString() });
+        continue;
+      }
       let gpus: number[] = [];
-      // (A run needing more GPUs than exist was failed at submit; the count is known by then.)
-      if (wantsGpu && processes <= this.gpuCount) {
+      if (need.mayUseCuda && this.gpuCount !== null && this.gpuCount > 0) {
         const taken = new Set([...this.gpusInUse.values()].flat());
         const free = Array.from({ length: this.gpuCount }, (_, index) => index).filter((index) => !taken.has(index));
         // First come, first served: the head of the queue waits for its GPUs, and so does everyone behind it.
@@ -264,11 +272,26 @@ export class JobManager {
     return run;
   }
 
-  /** How many processes a queued run starts, and whether it takes GPUs (may use CUDA, and there are some). */
-  private gpuNeed(id: string): { processes: number; wantsGpu: boolean } {
+  /** How many processes a run starts, and whether it may use CUDA (its device is not `cpu`). */
+  private gpuNeed(id: string): { processes: number; mayUseCuda: boolean } {
     const parsed = parseConfigYaml(this.store.configText(id));
-    if (!parsed.ok) return { processes: 1, wantsGpu: false }; // the engine reports the problem
-    return { processes: parsed.config.processes, wantsGpu: parsed.config.device !== 'cpu' && this.gpuCount > 0 };
+    if (!parsed.ok) return { processes: 1, mayUseCuda: false }; // the engine reports the problem
+    return { processes: parsed.config.processes, mayUseCuda: parsed.config.device !== 'cpu' };
+  }
+
+  /** Why a run can never start here (more GPUs than the machine has), or null. */
+  private gpuShortfall(need: { processes: number; mayUseCuda: boolean }): string | null {
+    if (!need.mayUseCuda || this.gpuCount === null || this.gpuCount === 0 || need.processes <= this.gpuCount) return null;
+    return `processes: ${need.processes} needs ${need.processes} GPUs, and this machine has ${this.gpuCount}`;
+  }
+
+  private countGpus(): void {
+    if (this.counting) return;
+    this.counting = true;
+    void readGpuInventory().then((inventory) => {
+      this.gpuCount = inventory.gpus.length;
+      this.pump();
+    });
   }
 
   private launch(id: string, processes: number, gpus: number[]): void {

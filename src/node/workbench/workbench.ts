@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../engine/paths.js';
-import { readGpuInventory } from '../gpus/inventory.js';
 import { JobManager, type JobManagerOptions } from '../jobs/jobManager.js';
 import { RunStore } from '../runs/runStore.js';
 
@@ -28,12 +27,6 @@ export class Workbench {
   ) {
     this.store = new RunStore(home);
     this.jobs = new JobManager(this.store, { versions: { workbench: this.version }, ...jobOptions });
-    // GPUs are counted once, in the background; until then runs start without a GPU assignment.
-    if (jobOptions.gpuCount === undefined) {
-      void readGpuInventory().then((inventory) => {
-        if (inventory.gpus.length > 0) this.jobs.setGpuCount(inventory.gpus.length);
-      });
-    }
   }
 
   get datasetsDir(): string {

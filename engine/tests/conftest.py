@@ -66,6 +66,8 @@ def write_config(path: Path, **keys: Any) -> Path:
 
 
 TINY_MODEL = {"n_layer": 1, "n_embd": 32, "n_head": 2, "n_positions": 128}
+# Config keys every engine-process test shares: the tiny model, small batches, CPU.
+TINY_RUN = {"offline_model": TINY_MODEL, "batch_size_training": 8, "eval_batch_size": 16, "max_new_tokens": 32, "lr": 0.001, "device": "cpu"}
 
 
 @pytest.fixture

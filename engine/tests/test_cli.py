@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import (
-    TINY_MODEL,
+    TINY_RUN,
     assert_valid_events,
     engine_command,
     engine_env,
@@ -21,8 +21,6 @@ from conftest import (
     write_json,
 )
 
-COMMON = {"offline_model": TINY_MODEL, "batch_size_training": 8, "eval_batch_size": 16, "max_new_tokens": 32, "lr": 0.001, "device": "cpu"}
-
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
@@ -31,7 +29,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
     write_json(root / "data" / "train.json", make_records(40, seed=1))
     write_json(root / "data" / "val.json", make_records(12, seed=2))
     paths = {"train_path": str(root / "data" / "train.json"), "val_path": str(root / "data" / "val.json")}
-    cot_config = write_config(root / "cot.yaml", cot=True, num_epochs=1, **paths, **COMMON)
+    cot_config = write_config(root / "cot.yaml", cot=True, num_epochs=1, **paths, **TINY_RUN)
     cot = run_engine(cot_config, root / "runs" / "cot")
     coconut_config = write_config(
         root / "coconut.yaml",
@@ -42,7 +40,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> dict:
         c_thought=1,
         load_model_path=str(root / "runs" / "cot" / "checkpoints" / "best.pt"),
         **paths,
-        **COMMON,
+        **TINY_RUN,
     )
     coconut = run_engine(coconut_config, root / "runs" / "coconut")
     return {"root": root, "cot": cot, "coconut": coconut, "paths": paths}
@@ -115,7 +113,7 @@ def test_coconut_run_goes_through_every_stage_from_the_cot_checkpoint(chain: dic
 def test_sigterm_stops_quickly_with_finished_cancelled(tmp_path: Path, event_validator) -> None:
     train = write_json(tmp_path / "train.json", make_records(400, seed=5))
     val = write_json(tmp_path / "val.json", make_records(50, seed=6))
-    config = write_config(tmp_path / "long.yaml", coconut=True, num_epochs=30, epochs_per_stage=2, train_path=str(train), val_path=str(val), **COMMON)
+    config = write_config(tmp_path / "long.yaml", coconut=True, num_epochs=30, epochs_per_stage=2, train_path=str(train), val_path=str(val), **TINY_RUN)
     run_dir = tmp_path / "run"
     process = subprocess.Popen(engine_command(config, run_dir), cwd=tmp_path, env=engine_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import TINY_MODEL, assert_valid_events, engine_env, make_records, read_events, write_config, write_json
+from conftest import TINY_RUN, assert_valid_events, engine_env, make_records, read_events, write_config, write_json
 
 from coconut_engine.distributed import Ranks, deal
 
@@ -26,20 +26,8 @@ def test_two_cpu_processes_train_one_run(tmp_path: Path, event_validator) -> Non
     train, val = tmp_path / "train.json", tmp_path / "val.json"
     write_json(train, make_records(40, seed=1))
     write_json(val, make_records(13, seed=2))
-    config = write_config(
-        tmp_path / "cot.yaml",
-        cot=True,
-        num_epochs=2,
-        batch_size_training=4,
-        eval_batch_size=8,
-        max_new_tokens=24,
-        lr=0.001,
-        device="cpu",
-        num_threads=1,
-        offline_model=TINY_MODEL,
-        train_path=str(train),
-        val_path=str(val),
-    )
+    keys = {**TINY_RUN, "batch_size_training": 4, "num_threads": 1}
+    config = write_config(tmp_path / "cot.yaml", cot=True, num_epochs=2, train_path=str(train), val_path=str(val), **keys)
     run_dir = tmp_path / "run"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "coconut_engine", "train"]
     done = subprocess.run(

@@ -136,6 +136,30 @@ def command_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_tokenizer(args: argparse.Namespace) -> int:
+    """The word-level tokenizer.json an offline-model run would build from this training set, so
+    it can be made (and loaded by the workbench) before training."""
+    from .data import load_records
+    from .tokenizer import build_word_level_codec, pretty_json, word_level_texts
+
+    try:
+        records = load_records(args.data, "data")
+    except EngineError as error:
+        print(f"error: {_one_line(error.message)}", file=sys.stderr)
+        return 1
+    codec = build_word_level_codec(word_level_texts(records))
+    out = Path(args.out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(pretty_json(codec), encoding="utf-8")
+    except OSError as error:
+        print(f"error: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    summary = {"out": str(out), "vocab_size": codec.vocab_size, "records": len(records)}
+    print(json.dumps(summary) if args.json else f"wrote {out}: {codec.vocab_size} tokens from {len(records)} records", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coconut_engine", description="Coconut Workbench training engine")
     parser.add_argument("--version", action="version", version=f"coconut_engine {__version__}")
@@ -159,6 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     bench_parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     bench_parser.add_argument("--json", action="store_true", help="print JSON only")
     bench_parser.set_defaults(handler=command_bench)
+
+    tokenizer_parser = commands.add_parser("tokenizer", help="write the word-level tokenizer.json an offline-model run builds from a training set")
+    tokenizer_parser.add_argument("--data", required=True, help="training set: ProsQA-format JSON records")
+    tokenizer_parser.add_argument("--out", required=True, help="the tokenizer.json to write")
+    tokenizer_parser.add_argument("--json", action="store_true", help="print a JSON summary")
+    tokenizer_parser.set_defaults(handler=command_tokenizer)
 
     args = parser.parse_args(argv)
     return int(args.handler(args))

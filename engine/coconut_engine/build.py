@@ -41,6 +41,7 @@ from .tokenizer import (
     SpecialTokenNames,
     TextCodec,
     build_word_level_codec,
+    word_level_texts,
 )
 
 MARKER_SEED_TOKENS: tuple[str, ...] = ("<<", ".")
@@ -73,12 +74,7 @@ def build_model(config: RunConfig, train_records: Sequence[Record] | None) -> Bu
 def _offline(config: RunConfig, train_records: Sequence[Record] | None) -> BuiltModel:
     if not train_records:
         raise ConfigError("the offline model builds its vocabulary from the training set, which is empty", where="train_path")
-    texts = []
-    for record in train_records:
-        texts.append(record.question)
-        texts.extend(record.steps)
-        texts.append("### " + record.answer)
-    codec = build_word_level_codec(texts)
+    codec = build_word_level_codec(word_level_texts(train_records))
     size = config.offline_model
     causal_lm = offline_gpt2(codec, size)
     seed = initialise_marker_embeddings(causal_lm, codec)

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers
 
@@ -123,6 +124,23 @@ WORD_LEVEL_SPECIALS: tuple[str, ...] = (EOS, PAD, UNK, NEWLINE, BOT, EOT, LATENT
 def words_of(text: str) -> list[str]:
     """The words the word-level tokenizer sees in plain text (no added tokens inside)."""
     return [word for word, _ in pre_tokenizers.Whitespace().pre_tokenize_str(text)]
+
+
+class _RecordText(Protocol):
+    question: str
+    steps: Sequence[str]
+    answer: str
+
+
+def word_level_texts(records: Iterable[_RecordText]) -> list[str]:
+    """The texts an offline model's vocabulary is built from: every question, step and
+    ``"### " + answer`` of the training records (the answer as the model sees it)."""
+    texts: list[str] = []
+    for record in records:
+        texts.append(record.question)
+        texts.extend(record.steps)
+        texts.append("### " + record.answer)
+    return texts
 
 
 def build_word_level_codec(texts: Iterable[str]) -> TextCodec:

@@ -5,6 +5,7 @@
  *   coconut data generate prosqa --out FILE --count N --seed S [options]
  *   coconut data stats FILE [--json]
  *   coconut data validate FILE
+ *   coconut data tokenizer FILE --out tokenizer.json
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -19,6 +20,7 @@ import { ensureDirectory } from '../../datasets/writer.js';
 import { DatasetError, readDataset, readDatasetJson, validateDataset } from '../../datasets/records.js';
 import { compareExistingDataset, generateSplits, splitFileName, SPLIT_NAMES, type SplitSizes } from '../../datasets/splits.js';
 import { computeDatasetStats, type DatasetStats, type Histogram, type Summary } from '../../datasets/stats.js';
+import { writeTokenizerFile, type TokenizerFileSummary } from '../../engine/tokenizer.js';
 import { CliError, printJson } from '../output.js';
 import { parseNonNegative, parsePositive, parseWhole } from '../parsers.js';
 
@@ -233,6 +235,23 @@ export function registerDataCommands(program: Command): void {
       const summary = { file, out: options.out, records, seconds: Number(took.toFixed(2)), records_per_s: Math.round(records / Math.max(took, 1e-9)) };
       if (options.json) printJson(summary);
       else console.log(`imported ${records} records into ${options.out} in ${summary.seconds} s (${summary.records_per_s} records/s)`);
+    });
+
+  data
+    .command('tokenizer')
+    .argument('<file>', 'training set (a JSON list of {question, steps, answer})')
+    .requiredOption('--out <file>', 'where to write tokenizer.json')
+    .option('--json', 'print a JSON summary')
+    .description("write the word-level tokenizer.json the offline model builds from this training set (made by the engine, so it is the file training would make)")
+    .action(async (file: string, options: { out: string; json?: boolean }) => {
+      let summary: TokenizerFileSummary;
+      try {
+        summary = await writeTokenizerFile(file, options.out);
+      } catch (error) {
+        throw new CliError((error as Error).message);
+      }
+      if (options.json) printJson(summary);
+      else console.log(`wrote ${summary.out}: ${summary.vocab_size} tokens from ${summary.records} records`);
     });
 
   data

@@ -76,7 +76,12 @@ describe('ApiDispatcher', () => {
     writeFileSync(join(home.path, 'datasets', 'small', 'dataset.json'), '{}');
     const datasets = await dispatcher.call('datasets.list', {}, ipc);
     expect(datasets.ok && datasets.result).toEqual([
-      expect.objectContaining({ name: 'small/train.json', records: 5, path: join(home.path, 'datasets', 'small', 'train.json') }),
+      expect.objectContaining({
+        name: 'small',
+        records: 5,
+        generator: null,
+        splits: [expect.objectContaining({ split: 'train', records: 5, path: join(home.path, 'datasets', 'small', 'train.json') })],
+      }),
     ]);
   });
 

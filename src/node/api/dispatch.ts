@@ -42,8 +42,14 @@ export class ApiDispatcher {
     const parsed = apiTopics[name].params.safeParse(params ?? {});
     if (!parsed.success) throw new ApiError('bad_request', `invalid parameters for ${name}`, issuesFromZod(parsed.error));
     const send = onMessage as (message: unknown) => void;
-    if (name === 'run') return this.workbench.jobs.subscribeRun((parsed.data as { id: string }).id, send);
-    return this.workbench.jobs.subscribeRuns(send);
+    switch (name) {
+      case 'run':
+        return this.workbench.jobs.subscribeRun((parsed.data as { id: string }).id, send);
+      case 'runs':
+        return this.workbench.jobs.subscribeRuns(send);
+      case 'datasetJobs':
+        return this.workbench.datasetJobs.subscribe(send);
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 /** The API's handlers: one function per method of `apiMethods`, shared by every transport. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DatasetInfo, MethodName, ParsedRequestOf, ResponseOf } from '../../common/api.js';
+import type { MethodName, ParsedRequestOf, ResponseOf } from '../../common/api.js';
 import { ApiError } from '../../common/api.js';
+import { describeGenerators, resolveParams } from '../datasets/datasetJobs.js';
 import { engineStatus } from '../engine/launcher.js';
 import { projectRoot } from '../engine/paths.js';
 import { readGpuInventory } from '../gpus/inventory.js';
@@ -22,31 +23,8 @@ export function presetPath(name: string): string {
   return join(projectRoot(), 'resources', 'presets', `${name}.yaml`);
 }
 
-function listDatasets(dir: string): DatasetInfo[] {
-  if (!existsSync(dir)) return [];
-  const found: DatasetInfo[] = [];
-  for (const folder of readdirSync(dir).sort()) {
-    const folderPath = join(dir, folder);
-    if (!statSync(folderPath).isDirectory()) continue;
-    for (const file of readdirSync(folderPath).sort()) {
-      if (!file.endsWith('.json') || file === 'dataset.json') continue;
-      const path = join(folderPath, file);
-      let records = 0;
-      try {
-        const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-        if (Array.isArray(value)) records = value.length;
-        else continue;
-      } catch {
-        continue;
-      }
-      found.push({ name: `${folder}/${file}`, path, records, bytes: statSync(path).size });
-    }
-  }
-  return found;
-}
-
 export function createHandlers(workbench: Workbench): Handlers {
-  const { store, jobs } = workbench;
+  const { store, jobs, datasets, datasetJobs } = workbench;
   return {
     'system.info': (_request, context) => ({
       version: workbench.version,
@@ -74,6 +52,12 @@ export function createHandlers(workbench: Workbench): Handlers {
       if (!existsSync(path)) throw new ApiError('not_found', `no preset at ${path}`);
       return { config_yaml: readFileSync(path, 'utf8') };
     },
-    'datasets.list': () => listDatasets(workbench.datasetsDir),
+    'datasets.list': () => datasets.list(),
+    'datasets.stats': ({ name, split }) => datasets.stats(name, split),
+    'datasets.records': ({ name, split, query, offset, limit }) => datasets.records(name, split, { query, offset, limit }),
+    'datasets.generators': () => describeGenerators(),
+    'datasets.resolveParams': ({ generator, params }) => resolveParams(generator, params),
+    'datasets.create': (request) => datasetJobs.create(request),
+    'datasets.jobs': () => datasetJobs.list(),
   };
 }

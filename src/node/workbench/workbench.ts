@@ -1,7 +1,9 @@
-/** The services one workbench process holds: the run store and the job manager over one home folder. */
+/** The services one workbench process holds over one home folder: the run store, the job manager and the datasets. */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DatasetJobs } from '../datasets/datasetJobs.js';
+import { DatasetStore } from '../datasets/datasetStore.js';
 import { projectRoot } from '../engine/paths.js';
 import { JobManager, type JobManagerOptions } from '../jobs/jobManager.js';
 import { RunStore } from '../runs/runStore.js';
@@ -19,6 +21,8 @@ export function workbenchVersion(): string {
 export class Workbench {
   readonly store: RunStore;
   readonly jobs: JobManager;
+  readonly datasets: DatasetStore;
+  readonly datasetJobs: DatasetJobs;
   readonly version = workbenchVersion();
 
   constructor(
@@ -27,6 +31,8 @@ export class Workbench {
   ) {
     this.store = new RunStore(home);
     this.jobs = new JobManager(this.store, { versions: { workbench: this.version }, ...jobOptions });
+    this.datasets = new DatasetStore(this.datasetsDir);
+    this.datasetJobs = new DatasetJobs(this.datasetsDir);
   }
 
   get datasetsDir(): string {

@@ -30,6 +30,7 @@ export async function serveUntilInterrupted(workbench: Workbench, host: RunningH
   });
   console.log('stopping…');
   await workbench.jobs.cancelAll();
+  await workbench.datasetJobs.close();
   await host.close();
   workbench.jobs.close();
 }

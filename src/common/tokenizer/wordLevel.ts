@@ -19,13 +19,16 @@
  *    connector punctuation, join controls; White_Space);
  * 3. each piece is looked up in the vocabulary, the unk id when absent.
  *
- * The Unicode tables are the JavaScript engine's (Node 20: Unicode 17) rather than the Rust
- * crate's; the parity test compares every code point the Python side knows and states how many
- * differ. Decoding reproduces the engine's `TextCodec.decode` (readable text, markers dropped),
- * not `tokenizers`' generic decode.
+ * `\w` and `\s` come from `unicodeTables.ts`, measured from the engine's `tokenizers`, not from
+ * ECMAScript's `\p{Alphabetic}`…: those follow the runtime's Unicode version (Node 20: 17.0,
+ * Chromium its own), and with them 4,699 code points added in recent Unicode versions were `\w`
+ * in Node and not in the engine (tokenizers 0.23.3). The parity test compares every code point.
+ * Decoding reproduces the engine's `TextCodec.decode` (readable text, markers dropped), not
+ * `tokenizers`' generic decode.
  *
  * Plain ECMAScript only: runs in Node and in the renderer.
  */
+import { SPACE_RANGES, WORD_RANGES } from './unicodeTables.js';
 
 /** The spellings of the engine's special tokens (`SpecialTokenNames` in tokenizer.py). */
 export interface SpecialTokenNames {
@@ -57,9 +60,20 @@ export class UnsupportedTokenizerError extends Error {
   }
 }
 
-// The Rust regex crate's Unicode \w and \s, spelled with ECMAScript property escapes.
-const WORD = String.raw`\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}`;
-const SPACE = String.raw`\p{White_Space}`;
+/** Inclusive code point ranges of a packed table (the format is described in unicodeTables.ts). */
+export function unpackRanges(packed: string): [number, number][] {
+  let next = 0;
+  return packed.split(',').map((pair) => {
+    const [gap, length] = pair.split('+').map((part) => parseInt(part, 36)) as [number, number];
+    const start = next + gap;
+    next = start + length + 1;
+    return [start, start + length];
+  });
+}
+
+const classBody = (ranges: [number, number][]) => ranges.map(([start, end]) => (start === end ? `\\u{${start.toString(16)}}` : `\\u{${start.toString(16)}}-\\u{${end.toString(16)}}`)).join('');
+const WORD = classBody(unpackRanges(WORD_RANGES));
+const SPACE = classBody(unpackRanges(SPACE_RANGES));
 const WHITESPACE_PRE_TOKENIZER = new RegExp(`[${WORD}]+|[^${WORD}${SPACE}]+`, 'gu');
 
 /** The words the `Whitespace` pre-tokenizer finds in `text` (`words_of` in tokenizer.py). */

@@ -68,6 +68,26 @@ describe('coconut data', () => {
     expect(records.every((r) => r.steps.length === 4)).toBe(true);
   });
 
+  it('generates ProntoQA questions that stats and validate accept', async () => {
+    const file = join(dir, 'prontoqa.json');
+    const result = await coconut('data', 'generate', 'prontoqa', '--out', file, '--count', '30', '--seed', '3', '--hops', '3', '--phrasing', 'every');
+    expect(result.error).toBeUndefined();
+    expect(result.stdout).toMatch(/wrote 30 prontoqa records/);
+    const records = JSON.parse(await readFile(file, 'utf8')) as { question: string; steps: string[]; answer: string }[];
+    expect(records.every((r) => r.steps.length === 4 && (r.answer === 'True' || r.answer === 'False'))).toBe(true);
+    expect(records.every((r) => !r.question.includes('Each '))).toBe(true);
+    expect((await coconut('data', 'validate', file)).stdout).toMatch(/30 records, all valid/);
+    const stats = JSON.parse((await coconut('data', 'stats', file, '--json')).stdout) as { records: number; graph: unknown; steps: { histogram: object } };
+    expect(stats).toMatchObject({ records: 30, graph: null, steps: { histogram: { 4: 30 } } });
+
+    const bare = join(dir, 'prontoqa-bare.json');
+    await coconut('data', 'generate', 'prontoqa', '--out', bare, '--count', '5', '--seed', '3', '--hops', '2', '--no-distractors', '--json');
+    const [first] = JSON.parse(await readFile(bare, 'utf8')) as { question: string }[];
+    // Two rules, the entity fact and the query.
+    expect(first?.question.split(/(?<=[.?]) /)).toHaveLength(4);
+    expect((await coconut('data', 'generate', 'prontoqa', '--out', bare, '--count', '5', '--seed', '3', '--hops', '99')).error).toMatch(/bad prontoqa parameters: hops/);
+  });
+
   it('explains bad generate arguments in one line', async () => {
     expect((await coconut('data', 'generate', 'prosqa', '--out', dir, '--seed', '1')).error).toMatch(/give --count N/);
     expect((await coconut('data', 'generate', 'prosqa', '--out', dir, '--seed', '1', '--train', '5')).error).toMatch(/missing --valid, --test/);

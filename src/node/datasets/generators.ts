@@ -1,9 +1,9 @@
 /**
  * The dataset generators the CLI, the app and the quickstart can name. Each one turns a seeded
  * random stream and validated parameters into records that already satisfy its own invariants.
- * A ProntoQA generator joins this table later.
  */
 import { z } from 'zod';
+import { generateProntoQARecord, PRONTOQA_SPLIT_SIZES, resolveProntoQAParams, type ProntoQAParams } from './prontoqa.js';
 import { generateProsQARecord, resolveProsQAParams, type ProsQAParams } from './prosqa.js';
 import type { Random } from './random.js';
 import { generateReachabilityRecord, resolveReachabilityParams, type ReachabilityParams } from './reachability.js';
@@ -36,7 +36,17 @@ const reachability: DatasetGenerator<ReachabilityParams> = {
   generate: generateReachabilityRecord,
 };
 
-export const DATASET_GENERATORS = { prosqa, reachability } as const;
+const prontoqa: DatasetGenerator<ProntoQAParams> = {
+  name: 'prontoqa',
+  version: 1,
+  description:
+    `ProntoQA-style true/false questions over a fictional "-pus" ontology, 5 hops by default (Saparov & He, 2023); ` +
+    `the paper's splits are ${PRONTOQA_SPLIT_SIZES.train} / ${PRONTOQA_SPLIT_SIZES.valid} / ${PRONTOQA_SPLIT_SIZES.test}`,
+  resolveParams: resolveProntoQAParams,
+  generate: generateProntoQARecord,
+};
+
+export const DATASET_GENERATORS = { prosqa, reachability, prontoqa } as const;
 export type GeneratorName = keyof typeof DATASET_GENERATORS;
 export const GENERATOR_NAMES = Object.keys(DATASET_GENERATORS) as GeneratorName[];
 

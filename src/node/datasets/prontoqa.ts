@@ -21,9 +21,10 @@
  * With distractors (the default), as in ProntoQA: every concept of the proof also has a property
  * of another kind; the ontology continues one or two concepts above the proof (each with its own
  * property) and sometimes one below the entity's concept; and a distractor concept hangs below
- * one of the concepts above the proof with the opposite value of the queried property (sometimes
- * with a child of its own), so p appears both ways in the context and the answer cannot be read
- * off its surface. The ontology is a tree and each kind of property is set at most once on any
+ * one of the concepts above the proof with the opposite value of the queried property, with a
+ * child of its own, so p appears both ways in the context, on two concepts placed alike, and the
+ * answer cannot be read off its surface (in ProntoQA the distractor concept is mentioned nowhere
+ * else, which a model could learn to spot). The ontology is a tree and each kind of property is set at most once on any
  * chain of ancestors, so no concept, and not the entity, can derive both p and not p.
  *
  * Properties come in opposite pairs (bright/dull, …) and a record uses one word of a pair, so a
@@ -235,11 +236,11 @@ function distractorRules(rng: Random, pools: Pools, plan: Outline): Rule[] {
   const distractor = pools.concept();
   subtype(distractor, rng.choice(above));
   rules.push({ kind: 'property', concept: distractor, adjective: plan.adjective, holds: !plan.derived });
-  if (rng.chance(0.5)) {
-    const child = pools.concept();
-    subtype(child, distractor);
-    property(child);
-  }
+  // A child, so that "the concept with the queried property that has a subtype" does not single
+  // out the proof's top concept (which always has one when hops > 1).
+  const child = pools.concept();
+  subtype(child, distractor);
+  property(child);
   return rules;
 }
 

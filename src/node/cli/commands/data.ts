@@ -3,6 +3,7 @@
  *
  *   coconut data generate prosqa --out DIR --train N --valid N --test N --seed S [options]
  *   coconut data generate prosqa --out FILE --count N --seed S [options]
+ *   coconut data generate prontoqa --out DIR|FILE … [--hops N] [--no-distractors] [--phrasing varied|every]
  *   coconut data stats FILE [--json]
  *   coconut data validate FILE
  *   coconut data tokenizer FILE --out tokenizer.json
@@ -14,6 +15,7 @@ import { generateDatasetFile } from '../../datasets/generate.js';
 import { getGenerator, resolveGeneratorParams } from '../../datasets/generators.js';
 import { generationProgressBar } from '../../datasets/progressBar.js';
 import { importDataset, IMPORT_FORMATS, type ImportFormat } from '../../datasets/importer.js';
+import { PRONTOQA_MAX_HOPS, PRONTOQA_PHRASINGS, PRONTOQA_SPLIT_SIZES, type ProntoQAPhrasing } from '../../datasets/prontoqa.js';
 import { PROSQA_PRESET_NAMES, type ProsQAParamsInput } from '../../datasets/prosqa.js';
 import { EDGE_STYLES, type EdgeStyle } from '../../datasets/reachability.js';
 import { ensureDirectory } from '../../datasets/writer.js';
@@ -44,6 +46,12 @@ interface ProsQAOptions extends OutputOptions {
   maxSteps?: number;
   meanParents?: number;
   depthWeight?: number;
+}
+
+interface ProntoQAOptions extends OutputOptions {
+  hops?: number;
+  distractors?: boolean;
+  phrasing?: ProntoQAPhrasing;
 }
 
 type Target = { kind: 'file'; count: number } | { kind: 'splits'; sizes: SplitSizes };
@@ -170,6 +178,18 @@ function registerGenerateCommands(data: Command): void {
       .addOption(new Option('--edge-style <style>', 'an edge as one token "3_7" (learns fast from scratch) or as a pair "3 7 |"').choices(EDGE_STYLES)),
   ).action(async (options: ProsQAOptions & { symbols?: number; edgeStyle?: EdgeStyle }) => {
     await runGenerate('reachability', givenParams(options, [...GRAPH_PARAM_KEYS, 'symbols', 'edgeStyle']), options);
+  });
+
+  const { train, valid, test } = PRONTOQA_SPLIT_SIZES;
+  addOutputOptions(
+    generate
+      .command('prontoqa')
+      .description(`ProntoQA-style true/false questions over a fictional "-pus" ontology (the paper's splits: --train ${train} --valid ${valid} --test ${test})`)
+      .option('--hops <n>', `rule applications in the proof, 1–${PRONTOQA_MAX_HOPS} (default 5, the paper's)`, parseWhole(1))
+      .option('--no-distractors', 'state only the rules of the proof (default: distractor concepts and properties too)')
+      .addOption(new Option('--phrasing <style>', 'rules in three forms at random, or always "Every X is …"').choices(PRONTOQA_PHRASINGS)),
+  ).action(async (options: ProntoQAOptions) => {
+    await runGenerate('prontoqa', givenParams(options, ['hops', 'distractors', 'phrasing']), options);
   });
 }
 

@@ -89,7 +89,7 @@ describe('generateSplits', () => {
   });
 
   it('rejects bad requests with a clear message', async () => {
-    await expect(generateSplits(request({ generator: 'nope' }))).rejects.toThrow("unknown dataset generator 'nope' (known: prosqa, reachability)");
+    await expect(generateSplits(request({ generator: 'nope' }))).rejects.toThrow("unknown dataset generator 'nope' (known: prosqa, reachability, prontoqa)");
     await expect(generateSplits(request({ params: { minSteps: 0 } }))).rejects.toThrow(/bad prosqa parameters: minSteps/);
     await expect(generateSplits(request({ seed: -2 }))).rejects.toThrow(/seed/);
     await expect(generateSplits(request({ sizes: { train: 0, valid: 0, test: 0 } }))).rejects.toThrow(/empty/);

@@ -16,6 +16,8 @@ from coconut_engine.tokenizer import (
     UNK,
     TextCodec,
     build_word_level_codec,
+    pretty_json,
+    word_level_texts,
 )
 
 TEXTS = ["Every wumpus is a yumpus. Is Tom a yumpus or zumpus?", "Tom is a wumpus.", "### Tom is a yumpus."]
@@ -61,3 +63,27 @@ def test_saved_json_round_trips_and_stays_simple() -> None:
     text = f"Is Tom a yumpus?\n{BOT}{LATENT}{EOT}"
     assert restored.encode(text) == codec.encode(text)
     assert Tokenizer.from_str(codec.to_json()).encode(text).ids == codec.encode(text)
+
+
+def test_word_level_texts_are_what_the_offline_model_builds_from() -> None:
+    from coconut_engine.data import Record
+
+    records = [Record(index=0, question="Is Tom a yumpus?", steps=("Tom is a wumpus.", "Every wumpus is a yumpus."), answer="Tom is a yumpus.")]
+    assert word_level_texts(records) == ["Is Tom a yumpus?", "Tom is a wumpus.", "Every wumpus is a yumpus.", "### Tom is a yumpus."]
+
+
+def test_tokenizer_command_writes_the_runs_tokenizer_json(tmp_path, capsys) -> None:
+    from coconut_engine.__main__ import main
+
+    records = [{"question": "Is Tom a yumpus?", "steps": ["Tom is a wumpus."], "answer": "Tom is a yumpus."}]
+    data = tmp_path / "train.json"
+    data.write_text(json.dumps(records), encoding="utf-8")
+    out = tmp_path / "sub" / "tokenizer.json"
+    assert main(["tokenizer", "--data", str(data), "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    expected = build_word_level_codec(["Is Tom a yumpus?", "Tom is a wumpus.", "### Tom is a yumpus."])
+    assert summary == {"out": str(out), "vocab_size": expected.vocab_size, "records": 1}
+    assert out.read_text(encoding="utf-8") == pretty_json(expected)
+
+    assert main(["tokenizer", "--data", str(tmp_path / "missing.json"), "--out", str(out)]) == 1
+    assert "dataset file not found" in capsys.readouterr().err

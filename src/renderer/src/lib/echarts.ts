@@ -1,10 +1,10 @@
-/** ECharts with only the parts the run view uses (keeps the bundle small). */
-import { LineChart } from 'echarts/charts';
+/** ECharts with only the parts the views use (keeps the bundle small). */
+import { BarChart, GraphChart, LineChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, MarkLineComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 
-echarts.use([LineChart, GridComponent, TooltipComponent, MarkLineComponent, DataZoomComponent, CanvasRenderer]);
+echarts.use([LineChart, BarChart, GraphChart, GridComponent, TooltipComponent, MarkLineComponent, DataZoomComponent, CanvasRenderer]);
 
 export { echarts };
 export type ECharts = echarts.ECharts;

@@ -13,7 +13,8 @@ count real tokens only, so a left-padded sample sees exactly the positions it wo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -32,17 +33,21 @@ class Batch:
     first_label: int  # first column with a label (T when none)
     real_tokens: int  # non-padding tokens in the batch
 
-    def to(self, device: torch.device) -> Batch:
-        return Batch(
-            input_ids=self.input_ids.to(device, non_blocking=True),
-            attention_mask=self.attention_mask.to(device, non_blocking=True),
-            position_ids=self.position_ids.to(device, non_blocking=True),
-            labels=None if self.labels is None else self.labels.to(device, non_blocking=True),
-            first_latent=self.first_latent,
-            max_thoughts=self.max_thoughts,
-            first_label=self.first_label,
-            real_tokens=self.real_tokens,
+    def _map(self, move: Callable[[torch.Tensor], torch.Tensor]) -> Batch:
+        return dataclasses.replace(
+            self,
+            input_ids=move(self.input_ids),
+            attention_mask=move(self.attention_mask),
+            position_ids=move(self.position_ids),
+            labels=None if self.labels is None else move(self.labels),
         )
+
+    def to(self, device: torch.device) -> Batch:
+        return self._map(lambda tensor: tensor.to(device, non_blocking=True))
+
+    def pin_memory(self) -> Batch:
+        """Page-locked copies, so that ``to(cuda)`` overlaps with compute (DataLoader calls this)."""
+        return self._map(lambda tensor: tensor.pin_memory())
 
     @property
     def size(self) -> int:

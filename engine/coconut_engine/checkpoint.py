@@ -10,6 +10,7 @@ a half-written checkpoint, even if the process dies mid-write.
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,8 @@ def make_payload(
     accuracy: float | None,
     run_config: dict[str, Any],
     engine_version: str,
+    step: int = 0,
+    rng_state: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "format": CHECKPOINT_FORMAT,
@@ -84,10 +87,34 @@ def make_payload(
         "method": method,
         "epoch": epoch,  # epochs completed
         "stage": stage,
+        "step": step,  # optimizer steps completed over the whole run
         "optimizer": optimizer_state,
+        # Learning rate is constant (as in the reference), so there is no scheduler state to keep.
+        "rng": rng_state,
         "accuracy": accuracy,
         "run_config": run_config,
     }
+
+
+def rng_state() -> dict[str, Any]:
+    """Every random generator training draws from (Python's for sample order, torch's for dropout)."""
+    return {
+        "python": random.getstate(),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def restore_rng_state(state: dict[str, Any]) -> None:
+    random.setstate(_as_tuples(state["python"]))
+    torch.set_rng_state(state["torch"])
+    if state.get("cuda") and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _as_tuples(value: Any) -> Any:
+    """``random.setstate`` wants tuples; a round trip through a checkpoint may give lists."""
+    return tuple(_as_tuples(item) for item in value) if isinstance(value, (list, tuple)) else value
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

@@ -25,11 +25,11 @@ CONFIG_SCHEMA_PATH = SCHEMA_DIR / "config.schema.json"
 
 OFFLINE_MODEL_ID = "offline-gpt2"
 
-Method = Literal["coconut", "cot", "no_cot", "no_thoughts", "pause_token", "pause_as_thought"]
+Method = Literal["coconut", "cot", "no_cot", "no_thoughts", "pause_token", "icot", "pause_as_thought"]
 ResetPolicy = Literal["per_epoch", "per_stage", "never"]
 
 # The method flags, in the order `methodOf` (src/common/config.ts) tests them.
-METHOD_FLAGS: tuple[str, ...] = ("coconut", "cot", "no_cot", "no_thoughts", "pause_token")
+METHOD_FLAGS: tuple[str, ...] = ("coconut", "cot", "no_cot", "no_thoughts", "pause_token", "icot")
 
 # How many schema violations one error message lists before summarising the rest.
 MAX_LISTED_PROBLEMS = 10
@@ -89,6 +89,14 @@ class RunConfig:
     max_new_tokens: int
     max_val_samples: int | None
     num_threads: int | None
+    precision: str  # "auto" (the bf16 key decides), "fp32" or "bf16"
+    compile: bool
+    workers: int
+    eval_stage: str | int  # "current" or a fixed stage for every evaluation
+    distributed: str  # "ddp" or "fsdp"
+    icot: bool
+    icot_tokens_per_epoch: int
+    icot_smoothing: float | None
 
     @property
     def method(self) -> Method:
@@ -100,6 +108,11 @@ class RunConfig:
     def model_source(self) -> str:
         """What transformers loads: the reference's ``local_path`` when ``local`` is set."""
         return self.local_path if self.local and self.local_path else self.model_id
+
+    @property
+    def use_bf16(self) -> bool:
+        """bf16 autocast wanted (it applies on CUDA only): ``precision``, else the reference's key."""
+        return self.precision == "bf16" or (self.precision == "auto" and self.bf16)
 
     @property
     def reset_policy(self) -> ResetPolicy:
@@ -226,6 +239,10 @@ def _check_semantics(config: RunConfig) -> None:
             f"'special_token' marks a 'pause as thought' run, but method flag '{flags[0]}' is also true; set one or the other",
             where="special_token",
         )
+    if config.precision == "fp32" and config.bf16:
+        raise ConfigError("config keys 'precision: fp32' and 'bf16: true' contradict each other; drop one", where="precision")
+    if config.processes == 1 and config.distributed == "fsdp":
+        raise ConfigError("config key 'distributed': fsdp shards the model over several processes; set processes above 1", where="distributed")
     if config.local and not config.local_path:
         raise ConfigError("config key 'local' is true but 'local_path' is not set: give the folder of a saved model", where="local_path")
     model = config.offline_model

@@ -14,6 +14,11 @@ with labels -100 on the question, the markers and the thoughts. Per method:
 * ``pause_token``      question · <latent>×(max_latent_stage·c) · "### answer": learned pause
                        tokens (the ``<latent>`` token, never fed back), no steps, no markers,
                        no curriculum (Goyal et al., 2023, as the Coconut paper's baseline).
+* ``icot``             stepwise internalization (Deng et al., 2024): no markers, no thoughts; at
+                       stage k (= epoch k) the first k·``icot_tokens_per_epoch`` tokens of the
+                       reasoning (the steps' tokens, joined) are removed, plus o more per sample
+                       with P(o) ∝ exp(−λ·o) ("removal smoothing", λ = ``icot_smoothing``).
+                       Removal is by token, so a step can be cut in the middle.
 
 ``curriculum: false`` ("w/o curriculum") trains the methods with stages at their final stage from
 the first epoch: every step removed, the final stage's thoughts.
@@ -33,6 +38,7 @@ as stage ``max_latent_stage``+1 (one "final" stage on the timeline).
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from dataclasses import dataclass
 
@@ -102,6 +108,11 @@ class Curriculum:
     pad_latent_to_max: bool
     uniform_prob: float
     use_curriculum: bool = True
+    icot_tokens_per_epoch: int = 8
+    icot_smoothing: float | None = None
+    # icot: the first stage at which every record has lost all its reasoning tokens (later
+    # stages look the same); set by ``with_reasoning_lengths`` once the data is known.
+    icot_final_stage: int | None = None
     # Token ids of the markers (only needed to build samples, not to plan stages).
     bot_id: int = -1
     eot_id: int = -1
@@ -117,10 +128,19 @@ class Curriculum:
             pad_latent_to_max=config.pad_latent_to_max,
             uniform_prob=config.uniform_prob,
             use_curriculum=config.curriculum,
+            icot_tokens_per_epoch=config.icot_tokens_per_epoch,
+            icot_smoothing=config.icot_smoothing,
             bot_id=codec.bot_id if codec else -1,
             eot_id=codec.eot_id if codec else -1,
             latent_id=codec.latent_id if codec else -1,
         )
+
+    def with_reasoning_lengths(self, records: list[EncodedRecord]) -> Curriculum:
+        """iCoT's stages end where the longest reasoning is gone; other methods ignore the data."""
+        if self.method != "icot":
+            return self
+        longest = max((sum(len(step) for step in record.steps) for record in records), default=0)
+        return dataclasses.replace(self, icot_final_stage=math.ceil(longest / self.icot_tokens_per_epoch))
 
     # --- what the method implies ------------------------------------------------------------
 
@@ -150,6 +170,8 @@ class Curriculum:
     def stage_of_epoch(self, epoch: int) -> int:
         if self.method in ("cot", "no_cot", "pause_token"):
             return 0
+        if self.method == "icot":
+            return epoch if self.icot_final_stage is None else min(epoch, self.icot_final_stage)
         if not self.use_curriculum:
             return self.final_stage
         return min(epoch // self.epochs_per_stage, self.final_stage)
@@ -162,6 +184,8 @@ class Curriculum:
             return n_steps, 0
         if self.method == "pause_token":
             return n_steps, self.pause_tokens
+        if self.method == "icot":
+            return 0, 0  # removal is by token (icot_removed_tokens); whole steps stay the upper bound
         if stage > self.max_latent_stage:
             cap = self.max_latent_stage if self.pad_latent_to_max else min(n_steps, self.max_latent_stage)
             return n_steps, cap * self.thoughts_per_step
@@ -174,7 +198,28 @@ class Curriculum:
             return rng.randint(0, n_steps)
         return stage
 
-    def training_sample(self, record: EncodedRecord, stage: int) -> Sample:
+    def icot_removed_tokens(self, stage: int, rng: random.Random | None) -> int:
+        """Reasoning tokens one iCoT sample loses at ``stage``: the schedule's, plus the smoothing
+        offset o ~ P(o) ∝ exp(−λ·o) (a geometric draw) when ``rng`` is given."""
+        removed = stage * self.icot_tokens_per_epoch
+        if rng is not None and self.icot_smoothing is not None:
+            # Inverse CDF of the geometric law with ratio q = exp(−λ); 1 − random() is in (0, 1].
+            removed += math.floor(math.log(1.0 - rng.random()) / -self.icot_smoothing)
+        return removed
+
+    def draw_sample(self, record: EncodedRecord, stage: int, rng: random.Random) -> Sample:
+        """One training sample at the epoch's ``stage``, with the method's per-sample draws
+        (``uniform_prob`` stages, iCoT removal smoothing)."""
+        if self.method == "icot":
+            return self.training_sample(record, stage, icot_removed=self.icot_removed_tokens(stage, rng))
+        return self.training_sample(record, self.sample_stage(stage, record.n_steps, rng))
+
+    def training_sample(self, record: EncodedRecord, stage: int, icot_removed: int | None = None) -> Sample:
+        if self.method == "icot":
+            removed_tokens = self.icot_removed_tokens(stage, None) if icot_removed is None else icot_removed
+            reasoning = [token for step in record.steps for token in step][removed_tokens:]
+            target = reasoning + record.answer
+            return Sample(input_ids=list(record.question) + target, labels=[IGNORE_INDEX] * len(record.question) + target, thoughts=0)
         removed, thoughts = self.removed_and_thoughts(stage, record.n_steps)
         prefix = list(record.question)
         if self.uses_markers:
@@ -209,6 +254,9 @@ class Curriculum:
     def expected_reasoning_steps(self, stage: int, n_steps: int) -> int | None:
         """How many leading steps the model is no longer expected to write at ``stage`` (the
         rest should appear verbatim), or None when no reasoning text is expected at all."""
+        if self.method == "icot":
+            # Removal by token cuts steps in the middle: only the full reasoning compares exactly.
+            return 0 if stage == 0 else None
         if self.method in ("no_cot", "pause_token") or stage > self.max_latent_stage:
             return None
         return min(stage, n_steps)
@@ -224,10 +272,20 @@ class Curriculum:
                 plans[-1] = dataclasses.replace(plans[-1], last_epoch=epoch)
                 continue
             removed, thoughts = self.removed_and_thoughts(stage, max_steps)
+            if self.method == "icot":
+                plans.append(StagePlan(stage, epoch, epoch, 0, 0, self.icot_label(stage)))
+                continue
             if not self.uses_markers and self.method != "pause_token":
                 thoughts = 0
             plans.append(StagePlan(stage, epoch, epoch, removed, thoughts, self.stage_label(stage, thoughts)))
         return plans
+
+    def icot_label(self, stage: int) -> str:
+        if stage == 0:
+            return "stage 0 · full CoT"
+        if self.icot_final_stage is not None and stage >= self.icot_final_stage:
+            return f"stage {stage} · all reasoning tokens removed"
+        return f"stage {stage} · {self.icot_removed_tokens(stage, None)} CoT tokens removed"
 
     def stage_label(self, stage: int, thoughts: int) -> str:
         if self.method == "cot":

@@ -62,8 +62,15 @@ class CoconutModel(nn.Module):
     def embed(self) -> nn.Module:
         return self.causal_lm.get_input_embeddings()
 
+    def compile_body(self) -> None:
+        """Run the transformer body through ``torch.compile``. Shapes change with every pass and
+        batch, so the graph is compiled for dynamic shapes. Kept out of the module tree (a plain
+        attribute) so that the state dict and checkpoints keep their usual keys."""
+        self.__dict__["_compiled_body"] = torch.compile(self.body, dynamic=True)
+
     def _body(self, embeds: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, cache: DynamicCache | None) -> torch.Tensor:
-        out = self.body(inputs_embeds=embeds, attention_mask=mask, position_ids=positions, cache=cache, use_cache=cache is not None)
+        body = self.__dict__.get("_compiled_body", self.body)
+        out = body(inputs_embeds=embeds, attention_mask=mask, position_ids=positions, cache=cache, use_cache=cache is not None)
         return out.last_hidden_state
 
     def run(

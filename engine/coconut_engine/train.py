@@ -12,6 +12,7 @@ only rank 0 writes events, the tokenizer and checkpoints.
 
 from __future__ import annotations
 
+import functools
 import math
 import platform
 import random
@@ -28,9 +29,9 @@ from . import __version__, distributed
 from .batching import collate_samples
 from .build import build_model, describe_model, max_positions
 from .cancel import Cancellation
-from .checkpoint import make_payload, save_atomically, write_text_atomically
+from .checkpoint import make_payload, restore_rng_state, rng_state, save_atomically, write_text_atomically
 from .config import OFFLINE_MODEL_ID, RunConfig
-from .curriculum import Curriculum, EncodedRecord, StagePlan, encode_record
+from .curriculum import Curriculum, EncodedRecord, Sample, StagePlan, encode_record
 from .data import Datasets, Record
 from .distributed import Ranks
 from .errors import EngineError
@@ -44,7 +45,7 @@ from .rundir import (
     epoch_checkpoint_name,
 )
 from .runtime import autocast, configure_threads, seed_everything
-from .tokenizer import pretty_json
+from .tokenizer import TextCodec, pretty_json
 
 # `debug: true` trains and evaluates on these many records (quick checks of a config).
 DEBUG_TRAIN_RECORDS = 256
@@ -91,7 +92,7 @@ def epoch_samples(encoded: Sequence[EncodedRecord], curriculum: Curriculum, stag
     """This epoch's training samples in this epoch's order (deterministic for (seed, epoch), so a
     resumed run sees the same data as an uninterrupted one)."""
     rng = random.Random(seed * 1_000_003 + epoch)
-    samples = [curriculum.training_sample(item, curriculum.sample_stage(stage, item.n_steps, rng)) for item in encoded]
+    samples = [curriculum.draw_sample(item, stage, rng) for item in encoded]
     if shuffle:
         rng.shuffle(samples)
     return samples
@@ -115,6 +116,16 @@ def out_of_memory_error(config: RunConfig, device: torch.device) -> EngineError:
     )
 
 
+def batch_loader(batches: list[list[Sample]], codec: TextCodec, curriculum: Curriculum, workers: int, device: torch.device):
+    """Collated micro-batches in order. With ``workers`` > 0 they are built in background
+    processes (and page-locked for a GPU) while the model trains on the previous ones."""
+    collate = functools.partial(collate_samples, latent_id=codec.latent_id, pad_id=codec.pad_id, align_thoughts=curriculum.feeds_back_thoughts)
+    if workers == 0:
+        return map(collate, batches)
+    # batch_size=None: each item is already a micro-batch's samples, handed to collate as is.
+    return torch.utils.data.DataLoader(batches, batch_size=None, collate_fn=collate, num_workers=workers, pin_memory=device.type == "cuda")
+
+
 def make_optimizer(model: torch.nn.Module, config: RunConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
@@ -131,7 +142,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     configure_threads(config.num_threads)
     seed_everything(config.seed)
     device = distributed.start(ranks, config.device)
-    if config.bf16 and device.type != "cuda":
+    if config.use_bf16 and device.type != "cuda":
         events.emit("log", level="warning", message="bf16 is ignored on CPU: training runs in float32")
 
     # ---- data (already validated by the caller) ---------------------------------------------------
@@ -145,9 +156,9 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     # ---- model, tokenizer, curriculum ------------------------------------------------------------
     built = build_model(config, train_records)
     codec = built.codec
-    curriculum = Curriculum.from_config(config, codec)
     train_encoded = [encode_record(record, codec) for record in train_records]
     val_encoded = [encode_record(record, codec) for record in val_records]
+    curriculum = Curriculum.from_config(config, codec).with_reasoning_lengths(train_encoded)
     # Each process scores its own share of the validation set; the counts are summed.
     val_share = distributed.deal(range(len(val_records)), ranks, pad=False)
     val_records_here = [val_records[i] for i in val_share]
@@ -171,6 +182,8 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     if is_main and not config.only_eval:
         write_text_atomically(pretty_json(codec), run_dir / TOKENIZER_FILE)
     model = CoconutModel(built.causal_lm, codec.latent_id, feedback=curriculum.feeds_back_thoughts).to(device)
+    if config.compile:
+        model.compile_body()
     # What the training loop calls: the model itself, or its DDP wrapper (which averages gradients).
     trainable: torch.nn.Module = model
     if ranks.active:
@@ -185,7 +198,9 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         and checkpoint["method"] == config.method
     ):
         optimizer.load_state_dict(checkpoint["optimizer"])
-        built.notes.append(f"optimizer state restored from the checkpoint (epoch {config.resume})")
+        if checkpoint.get("rng"):
+            restore_rng_state(checkpoint["rng"])
+        built.notes.append(f"optimizer and random-generator states restored from the checkpoint (epoch {config.resume})")
     for note in built.notes:
         events.emit("log", level="info", message=note)
         progress(note)
@@ -220,12 +235,12 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             curriculum,
             val_records_here,
             val_encoded_here,
-            stage,
+            thought_stage(stage),
             batch_size=config.eval_batch_size,
             max_new_tokens=config.max_new_tokens,
             position_limit=position_limit,
             device=device,
-            bf16=config.bf16,
+            bf16=config.use_bf16,
             should_stop=cancel,
         )
         if not ranks.active:
@@ -239,9 +254,15 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         correct, total, cot_correct, cot_total, new_tokens, forward_passes = (int(value) for value in summed)
         return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples)
 
+    def thought_stage(stage: int) -> int:
+        """The stage whose thoughts evaluation gives each question (config key eval_stage)."""
+        return stage if config.eval_stage == "current" else int(config.eval_stage)
+
     def report_eval(result: EvalResult, stage: int, epoch: int) -> None:
+        fixed = {} if config.eval_stage == "current" else {"thought_stage": thought_stage(stage)}
         events.emit(
             "eval",
+            **fixed,
             stage=stage,
             epoch=epoch,
             split="val",
@@ -276,6 +297,8 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             accuracy=accuracy,
             run_config=config.to_dict(),
             engine_version=__version__,
+            step=global_step,
+            rng_state=rng_state(),
         )
         for name in names:
             relative = f"{CHECKPOINT_DIR}/{name}"
@@ -325,22 +348,23 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
 
         samples = distributed.deal(epoch_samples(train_encoded, curriculum, stage, config.seed, epoch), ranks, pad=True)
         batches = [samples[i : i + config.batch_size_training] for i in range(0, len(samples), config.batch_size_training)]
+        collated = iter(batch_loader(batches, codec, curriculum, config.workers, device))
         model.train()
         for epoch_step in range(1, steps_per_epoch + 1):
-            group = batches[(epoch_step - 1) * config.gradient_accumulation_steps : epoch_step * config.gradient_accumulation_steps]
+            group_size = len(batches[(epoch_step - 1) * config.gradient_accumulation_steps : epoch_step * config.gradient_accumulation_steps])
             step_started = time.perf_counter()
             loss_sum = torch.zeros((), device=device)
             n_samples = n_tokens = 0
-            for micro in group:
+            for _ in range(group_size):
                 # Several processes stop together at the end of a step (below), never half-way.
                 if cancel() and not ranks.active:
                     return outcome("cancelled")
-                batch = collate_samples(micro, codec.latent_id, codec.pad_id, align_thoughts=curriculum.feeds_back_thoughts).to(device)
+                batch = next(collated).to(device)
                 try:
-                    with autocast(device, config.bf16):
+                    with autocast(device, config.use_bf16):
                         loss = trainable(batch)
                     # Average over the micro-batches actually in this step (the last step may be short).
-                    (loss / len(group)).backward()
+                    (loss / group_size).backward()
                 except torch.OutOfMemoryError:
                     raise out_of_memory_error(config, device) from None
                 loss_sum += loss.detach()
@@ -349,7 +373,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             global_step += 1
-            step_loss = float(loss_sum) / len(group)
+            step_loss = float(loss_sum) / group_size
             if ranks.active:
                 total_loss, n_samples, n_tokens, stopped = distributed.sum_across(ranks, [step_loss, n_samples, n_tokens, float(cancel())], device)
                 step_loss = total_loss / ranks.world

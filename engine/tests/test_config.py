@@ -145,7 +145,7 @@ def test_reset_optimizer_values() -> None:
 
 @pytest.mark.parametrize(
     ("flags", "method"),
-    [({}, "pause_as_thought"), ({"coconut": True}, "coconut"), ({"cot": True}, "cot"), ({"no_cot": True}, "no_cot"), ({"no_thoughts": True}, "no_thoughts")],
+    [({}, "pause_as_thought"), ({"coconut": True}, "coconut"), ({"cot": True}, "cot"), ({"no_cot": True}, "no_cot"), ({"no_thoughts": True}, "no_thoughts"), ({"icot": True}, "icot")],
 )
 def test_method_rule(flags: dict[str, bool], method: str) -> None:
     assert config_from_dict({**PATHS, **flags}).method == method
@@ -155,6 +155,25 @@ def test_two_method_flags_are_contradictory() -> None:
     error = error_of(coconut=True, cot=True)
     assert "'coconut' and 'cot' are both true" in error.message
     assert error.where == "cot"
+
+
+def test_precision_follows_the_reference_bf16_key_unless_set() -> None:
+    assert config_from_dict({**PATHS, "bf16": True}).use_bf16
+    assert not config_from_dict(PATHS).use_bf16
+    assert config_from_dict({**PATHS, "precision": "bf16"}).use_bf16
+    error = error_of(precision="fp32", bf16=True)
+    assert error.where == "precision" and "contradict" in error.message
+
+
+def test_fsdp_needs_several_processes() -> None:
+    assert error_of(distributed="fsdp").where == "distributed"
+    assert config_from_dict({**PATHS, "distributed": "fsdp", "processes": 2}).distributed == "fsdp"
+
+
+def test_eval_stage_is_current_or_a_stage_number() -> None:
+    assert config_from_dict(PATHS).eval_stage == "current"
+    assert config_from_dict({**PATHS, "eval_stage": 3}).eval_stage == 3
+    assert error_of(eval_stage="last").where == "eval_stage"
 
 
 def test_heads_must_divide_width() -> None:

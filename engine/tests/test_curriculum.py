@@ -178,3 +178,33 @@ def test_eval_prompt_uses_the_stage_count(codec: TextCodec) -> None:
         prompt, thoughts = cur.eval_prompt(record(codec), stage)
         assert thoughts == count
         assert tokens(codec, prompt) == Q + [BOT] + [LATENT] * count + [EOT]
+
+
+def test_icot_removes_reasoning_tokens_from_the_front(codec: TextCodec) -> None:
+    cur = curriculum(codec, icot=True, icot_tokens_per_epoch=4, icot_smoothing=None).with_reasoning_lengths([record(codec)])
+    reasoning = S[0] + S[1] + S[2]
+    check(codec, cur, 0, Q, reasoning + A)
+    # Removal is by token: stage 2 cuts 8 tokens, into the middle of the second step.
+    check(codec, cur, 2, Q, reasoning[8:] + A)
+    # 20 reasoning tokens at 4 per epoch: gone from stage 5 on, and later epochs stay there.
+    assert cur.icot_final_stage == 5
+    check(codec, cur, 5, Q, A)
+    assert [cur.stage_of_epoch(epoch) for epoch in (0, 4, 5, 9)] == [0, 4, 5, 5]
+    assert cur.icot_label(5) == "stage 5 · all reasoning tokens removed"
+    assert cur.eval_prompt(record(codec), 3) == (record(codec).question, 0)
+
+
+def test_icot_removal_smoothing_draws_a_geometric_offset(codec: TextCodec) -> None:
+    import math
+
+    cur = curriculum(codec, icot=True, icot_tokens_per_epoch=4, icot_smoothing=math.log(2))
+    rng = random.Random(11)
+    offsets = Counter(cur.icot_removed_tokens(1, rng) - 4 for _ in range(20000))
+    # P(o) ∝ exp(−λ·o) with λ = ln 2: P(0) = 1/2, P(1) = 1/4, P(2) = 1/8.
+    assert offsets[0] / 20000 == pytest.approx(0.5, abs=0.015)
+    assert offsets[1] / 20000 == pytest.approx(0.25, abs=0.015)
+    assert offsets[2] / 20000 == pytest.approx(0.125, abs=0.01)
+    # The sample drawn for training loses exactly the drawn number of tokens.
+    sample = cur.draw_sample(record(codec), 1, random.Random(3))
+    removed = cur.icot_removed_tokens(1, random.Random(3))
+    assert tokens(codec, sample.input_ids) == Q + (S[0] + S[1] + S[2])[removed:] + A

@@ -150,3 +150,48 @@ def test_out_of_memory_advice_keeps_the_samples_per_step() -> None:
     assert "batch_size_training 16 with gradient_accumulation_steps 4" in error.message and "64 samples" in error.message
     single = train.out_of_memory_error(config_from_dict({"train_path": "t", "val_path": "v", "batch_size_training": 1}), torch.device("cpu"))
     assert "one sample does not fit" in single.message
+
+
+def test_icot_removes_more_reasoning_tokens_each_epoch(tmp_path: Path, data, event_validator) -> None:
+    outcome, events = run_in_process(tmp_path / "run", data, icot=True, num_epochs=3, icot_tokens_per_epoch=4, icot_smoothing=None)
+    assert outcome.status == "completed"
+    assert_valid_events(events, event_validator)
+    started = next(e for e in events if e["type"] == "started")
+    assert started["method"] == "icot"
+    assert [s["label"] for s in started["stages"]] == ["stage 0 · full CoT", "stage 1 · 4 CoT tokens removed", "stage 2 · 8 CoT tokens removed"]
+    assert [e["stage"] for e in events if e["type"] == "stage"] == [0, 1, 2]
+    evals = [e for e in events if e["type"] == "eval"]
+    # Only the full reasoning can be compared exactly; later stages cut steps in the middle.
+    assert [e["cot_match"] is not None for e in evals] == [True, False, False]
+    # No thoughts: one prompt pass, then one per generated token.
+    assert all(e["mean_forward_passes"] == pytest.approx(1 + e["mean_new_tokens"]) for e in evals)
+
+
+def test_batches_built_by_workers_train_identically(tmp_path: Path, data) -> None:
+    keys = dict(coconut=True, num_epochs=2, epochs_per_stage=1, max_latent_stage=1, seed=5)
+    _, inline = run_in_process(tmp_path / "inline", data, **keys)
+    _, workers = run_in_process(tmp_path / "workers", data, **keys, workers=2)
+    losses = lambda events: [e["loss"] for e in events if e["type"] == "step"]  # noqa: E731
+    assert losses(workers) == losses(inline)
+
+
+def test_compiled_model_trains_to_the_same_losses(tmp_path: Path, data) -> None:
+    keys = dict(coconut=True, num_epochs=2, epochs_per_stage=1, max_latent_stage=1, seed=5, max_val_samples=4)
+    _, eager = run_in_process(tmp_path / "eager", data, **keys)
+    _, compiled = run_in_process(tmp_path / "compiled", data, **keys, compile=True)
+    losses = lambda events: [e["loss"] for e in events if e["type"] == "step"]  # noqa: E731
+    assert losses(compiled) == pytest.approx(losses(eager), abs=1e-4)
+    # The checkpoint keeps the plain parameter names (the compiled body is not part of the module tree).
+    saved = load_checkpoint(tmp_path / "compiled" / "checkpoints" / "epoch-2.pt")
+    assert not any("_orig_mod" in key for key in saved["state_dict"])
+
+
+def test_eval_stage_fixes_the_thoughts_at_evaluation(tmp_path: Path, data, event_validator) -> None:
+    _, events = run_in_process(
+        tmp_path / "run", data, coconut=True, num_epochs=2, epochs_per_stage=1, max_latent_stage=2, pad_latent_to_max=True, eval_stage=2
+    )
+    assert_valid_events(events, event_validator)
+    evals = [e for e in events if e["type"] == "eval"]
+    assert [(e["stage"], e["thought_stage"]) for e in evals] == [(0, 2), (1, 2)]
+    # Two thoughts for every question: three prompt passes, then one per generated token.
+    assert all(e["mean_forward_passes"] == pytest.approx(3 + e["mean_new_tokens"]) for e in evals)

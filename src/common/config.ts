@@ -109,6 +109,31 @@ export const RunConfigSchema = z
       .union([positiveInt, z.null()])
       .default(null)
       .describe('CPU threads for PyTorch (null: its default).'),
+    precision: z
+      .enum(['auto', 'fp32', 'bf16'])
+      .default('auto')
+      .describe('Arithmetic on the GPU: "bf16" autocast, "fp32", or "auto" (the reference\'s bf16 key decides). CPU always runs fp32.'),
+    compile: z.boolean().default(false).describe('Compile the model with torch.compile (slower first steps, faster after).'),
+    workers: nonNegativeInt
+      .default(0)
+      .describe('Background processes that build training batches (0: the training process builds them).'),
+    eval_stage: z
+      .union([z.literal('current'), nonNegativeInt])
+      .default('current')
+      .describe('Thought-count policy at evaluation: "current" uses the training stage\'s thoughts; a stage k evaluates every epoch with stage k\'s thoughts (k·c_thought; more or fewer thoughts than trained).'),
+    distributed: z
+      .enum(['ddp', 'fsdp'])
+      .default('ddp')
+      .describe('How several processes share the model: "ddp" copies it to each; "fsdp" shards parameters, gradients and optimizer state (large models).'),
+    icot: z
+      .boolean()
+      .default(false)
+      .describe('iCoT (stepwise internalization): no thoughts; each epoch removes icot_tokens_per_epoch more reasoning tokens from the front.'),
+    icot_tokens_per_epoch: positiveInt.default(8).describe('iCoT: reasoning tokens removed per epoch.'),
+    icot_smoothing: z
+      .union([z.number().positive(), z.null()])
+      .default(4)
+      .describe('iCoT removal smoothing λ: each sample removes o extra tokens with probability ∝ exp(−λ·o) (null: none).'),
   })
   .describe('A Coconut Workbench run configuration.');
 
@@ -116,7 +141,7 @@ export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type RunConfig = z.output<typeof RunConfigSchema>;
 
 /** The flags that each select a method, in the order `methodOf` tests them; at most one may be set. */
-export const METHOD_FLAGS = ['coconut', 'cot', 'no_cot', 'no_thoughts', 'pause_token'] as const;
+export const METHOD_FLAGS = ['coconut', 'cot', 'no_cot', 'no_thoughts', 'pause_token', 'icot'] as const;
 export type MethodFlag = (typeof METHOD_FLAGS)[number];
 export type MethodName = MethodFlag | 'pause_as_thought';
 

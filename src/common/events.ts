@@ -104,6 +104,8 @@ export const EvalEventSchema = z.object({
   mean_forward_passes: z.number().nonnegative().optional(),
   /** Wall time per question (batched, so well below one question's latency alone). */
   ms_per_question: z.number().nonnegative().optional(),
+  /** The stage whose thoughts the questions got, when the config's eval_stage fixes it (else `stage`). */
+  thought_stage: count.optional(),
   seconds: z.number().nonnegative(),
 });
 

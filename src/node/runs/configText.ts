@@ -54,6 +54,12 @@ export function semanticIssues(config: RunConfig): Issue[] {
   if (config.only_eval && config.load_model_path === null) {
     issues.push({ path: 'load_model_path', message: 'only_eval needs a checkpoint to evaluate' });
   }
+  if (config.precision === 'fp32' && config.bf16) {
+    issues.push({ path: 'precision', message: "fp32 contradicts bf16: true; drop one" });
+  }
+  if (config.distributed === 'fsdp' && config.processes === 1) {
+    issues.push({ path: 'distributed', message: 'fsdp shards the model over several processes; set processes above 1' });
+  }
   return issues;
 }
 

@@ -11,7 +11,7 @@ export type FieldKind = 'text' | 'path' | 'int' | 'number' | 'nullableText' | 'm
 
 export interface FieldSpec {
   key: string;
-  /** Config key path; the method field stands for the four method flags. */
+  /** Config key path; the method field stands for the method flags (METHOD_FLAGS). */
   path: string[];
   kind: FieldKind;
   label: string;
@@ -26,12 +26,13 @@ export const METHOD_CHOICES: ReadonlyArray<{ value: MethodName; label: string; f
   { value: 'no_cot', label: 'No-CoT (question → answer)', flag: 'no_cot' },
   { value: 'no_thoughts', label: 'w/o thought (curriculum, c = 0)', flag: 'no_thoughts' },
   { value: 'pause_token', label: 'pause tokens (no CoT)', flag: 'pause_token' },
+  { value: 'icot', label: 'iCoT (stepwise internalization)', flag: 'icot' },
   { value: 'pause_as_thought', label: 'pause as thought (no flag set)', flag: null },
 ];
 
 export const FORM_FIELDS: readonly FieldSpec[] = [
   { key: 'name', path: ['name'], kind: 'text', label: 'Name', help: 'Run name.', group: 'run' },
-  { key: 'method', path: [], kind: 'method', label: 'Method', help: 'Sets the coconut / cot / no_cot / no_thoughts / pause_token flags.', group: 'run' },
+  { key: 'method', path: [], kind: 'method', label: 'Method', help: 'Sets the coconut / cot / no_cot / no_thoughts / pause_token / icot flags.', group: 'run' },
   { key: 'train_path', path: ['train_path'], kind: 'path', label: 'Train set', help: 'JSON list of {question, steps, answer}.', group: 'data' },
   { key: 'val_path', path: ['val_path'], kind: 'path', label: 'Validation set', help: 'Same format as the train set.', group: 'data' },
   { key: 'c_thought', path: ['c_thought'], kind: 'int', label: 'c (thoughts / step)', help: 'Continuous thoughts per removed reasoning step.', group: 'curriculum' },
@@ -230,6 +231,7 @@ export function unusedFields(method: string): Set<string> {
   if (method === 'cot' || method === 'no_cot') return new Set(['c_thought', 'epochs_per_stage', 'max_latent_stage']);
   if (method === 'no_thoughts') return new Set(['c_thought']);
   if (method === 'pause_token') return new Set(['epochs_per_stage']);
+  if (method === 'icot') return new Set(['c_thought', 'epochs_per_stage', 'max_latent_stage']);
   return new Set();
 }
 

@@ -41,6 +41,7 @@ const METHOD_LABELS: Record<string, string> = {
   no_thoughts: 'w/o thought',
   pause_as_thought: 'pause as thought',
   pause_token: 'pause tokens',
+  icot: 'iCoT',
 };
 
 export function methodLabel(method: string | null | undefined): string {

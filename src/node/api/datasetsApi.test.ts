@@ -42,7 +42,7 @@ describe('datasets API', () => {
 
     const messages: DatasetJob[] = [];
     const finished = new Promise<DatasetJob>((resolve) => {
-      dispatcher.subscribe('datasetJobs', {}, (job: DatasetJob) => {
+      dispatcher.subscribe<'datasetJobs'>('datasetJobs', {}, (job) => {
         messages.push(job);
         if (job.status !== 'running') resolve(job);
       });

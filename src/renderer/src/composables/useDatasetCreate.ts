@@ -86,6 +86,10 @@ export function useDatasetCreate(api: ClientApi, options: { checkDelayMs?: numbe
   }
 
   function resetParams(): void {
+    // A check still on its way answers for the old parameters (or generator): drop it.
+    checkCall++;
+    if (checkTimer !== null) clearTimeout(checkTimer);
+    checkTimer = null;
     for (const key of Object.keys(values)) delete values[key];
     for (const [key, value] of Object.entries(current.value?.defaults ?? {})) values[key] = textOf(value);
     edited.value = new Set();
@@ -99,7 +103,9 @@ export function useDatasetCreate(api: ClientApi, options: { checkDelayMs?: numbe
       if (call !== checkCall) return;
       issues.value = result.issues;
       // Untouched fields follow what the edited ones imply (e.g. a preset's graph sizes).
-      if (result.params) for (const [key, value] of Object.entries(result.params)) if (!edited.value.has(key)) values[key] = textOf(value);
+      if (result.params) {
+        for (const [key, value] of Object.entries(result.params)) if (key in values && !edited.value.has(key)) values[key] = textOf(value);
+      }
     } catch (e) {
       if (call === checkCall) issues.value = e instanceof ApiError ? e.issues : [];
     }

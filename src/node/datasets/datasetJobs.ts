@@ -40,8 +40,18 @@ export function describeGenerators(): DatasetGeneratorInfo[] {
     name: generator.name,
     version: generator.version,
     description: generator.description,
-    defaults: generator.resolveParams({}) as Record<string, unknown>,
+    defaults: defaultsOf(generator),
   }));
+}
+
+/** What `{}` resolves to; a generator that insists on some parameters offers no defaults rather than hiding the others. */
+function defaultsOf(generator: DatasetGenerator): Record<string, unknown> {
+  try {
+    const resolved = generator.resolveParams({});
+    return resolved !== null && typeof resolved === 'object' && !Array.isArray(resolved) ? (resolved as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 function findGenerator(name: string): DatasetGenerator | null {

@@ -15,7 +15,8 @@ export interface ServedWorkbench {
   stop(): Promise<void>;
 }
 
-export async function startServedWorkbench(): Promise<ServedWorkbench> {
+/** `env` adds to (or overrides) the host's environment, e.g. a PATH with a stand-in tool. */
+export async function startServedWorkbench(options: { env?: Record<string, string> } = {}): Promise<ServedWorkbench> {
   const home = tempDir('coconut-e2e-');
   // Where the presets look for the quickstart dataset: the UI's templates work unchanged.
   const datasetDir = join(home.path, 'datasets', 'quickstart');
@@ -25,7 +26,7 @@ export async function startServedWorkbench(): Promise<ServedWorkbench> {
   writeFileSync(join(datasetDir, 'valid.json'), JSON.stringify(tinyRecords(12, 2)));
 
   const child: ChildProcess = spawn(process.execPath, ['bin/coconut.mjs', 'serve', '--json'], {
-    env: { ...process.env, COCONUT_HOME: home.path, OMP_NUM_THREADS: '1' },
+    env: { ...process.env, COCONUT_HOME: home.path, OMP_NUM_THREADS: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const first = await new Promise<string>((resolve, reject) => {

@@ -74,6 +74,7 @@ def make_payload(
     engine_version: str,
     step: int = 0,
     rng_state: dict[str, Any] | None = None,
+    optimizer_format: str = "by_index",
 ) -> dict[str, Any]:
     return {
         "format": CHECKPOINT_FORMAT,
@@ -89,6 +90,8 @@ def make_payload(
         "stage": stage,
         "step": step,  # optimizer steps completed over the whole run
         "optimizer": optimizer_state,
+        # "by_index": torch's own optimizer.state_dict(); "by_name": keyed by parameter name (FSDP).
+        "optimizer_format": optimizer_format,
         # Learning rate is constant (as in the reference), so there is no scheduler state to keep.
         "rng": rng_state,
         "accuracy": accuracy,

@@ -184,10 +184,14 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     model = CoconutModel(built.causal_lm, codec.latent_id, feedback=curriculum.feeds_back_thoughts).to(device)
     if config.compile:
         model.compile_body()
-    # What the training loop calls: the model itself, or its DDP wrapper (which averages gradients).
-    trainable: torch.nn.Module = model
-    if ranks.active:
-        trainable = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    # What the training loop calls: the model itself, its DDP wrapper (which averages gradients), or
+    # the model sharded in place (FSDP).
+    trainable = distributed.wrap(model, built.causal_lm, ranks, device, config.distributed)
+    sharded = distributed.is_sharded(model)
+    if sharded:
+        groups = sum(1 for module in model.modules() if distributed.is_sharded(module))
+        blocks = f"{groups - 1} transformer block" + ("" if groups == 2 else "s")
+        built.notes.append(f"FSDP: parameters sharded over {ranks.world} processes in {groups} groups ({blocks}, then embeddings and head)")
     optimizer = make_optimizer(model, config)
     checkpoint = built.checkpoint
     if (
@@ -197,10 +201,18 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         and checkpoint["epoch"] == config.resume
         and checkpoint["method"] == config.method
     ):
-        optimizer.load_state_dict(checkpoint["optimizer"])
+        if checkpoint.get("optimizer_format") == "by_name":
+            distributed.load_full_optimizer_state(model, optimizer, checkpoint["optimizer"])
+            restored = "optimizer"
+        elif not sharded:
+            optimizer.load_state_dict(checkpoint["optimizer"])
+            restored = "optimizer"
+        else:
+            # torch's own format numbers parameters, which a sharded model cannot map back.
+            restored = "no optimizer state (saved by an unsharded run), only the random-generator"
         if checkpoint.get("rng"):
             restore_rng_state(checkpoint["rng"])
-        built.notes.append(f"optimizer and random-generator states restored from the checkpoint (epoch {config.resume})")
+        built.notes.append(f"{restored} state restored from the checkpoint (epoch {config.resume})")
     for note in built.notes:
         events.emit("log", level="info", message=note)
         progress(note)
@@ -229,7 +241,21 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     )
 
     def evaluate_stage(stage: int) -> EvalResult | None:
-        result = evaluate(
+        with distributed.Gathered(model):
+            result = evaluate_share(stage)
+        if not ranks.active:
+            return result
+        # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
+        local = result.counts() if result is not None else [0.0] * 6
+        *summed, stopped = distributed.sum_across(ranks, [*local, float(result is None)], device)
+        if stopped:
+            return None
+        assert result is not None
+        correct, total, cot_correct, cot_total, new_tokens, forward_passes = (int(value) for value in summed)
+        return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples)
+
+    def evaluate_share(stage: int) -> EvalResult | None:
+        return evaluate(
             model,
             codec,
             curriculum,
@@ -243,16 +269,6 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             bf16=config.use_bf16,
             should_stop=cancel,
         )
-        if not ranks.active:
-            return result
-        # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
-        local = result.counts() if result is not None else [0.0] * 6
-        *summed, stopped = distributed.sum_across(ranks, [*local, float(result is None)], device)
-        if stopped:
-            return None
-        assert result is not None
-        correct, total, cot_correct, cot_total, new_tokens, forward_passes = (int(value) for value in summed)
-        return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples)
 
     def thought_stage(stage: int) -> int:
         """The stage whose thoughts evaluation gives each question (config key eval_stage)."""
@@ -282,10 +298,18 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             progress(f"  e.g. generated {generated!r}, expected {answer!r}")
 
     def save(epoch: int, stage: int, accuracy: float | None, names: list[str], is_best: bool) -> None:
+        # A sharded model is gathered with every process taking part; rank 0 alone writes.
+        if sharded:
+            prefix = "causal_lm."
+            state_dict = {key.removeprefix(prefix): value for key, value in distributed.full_model_state(model).items()}
+            optimizer_state, optimizer_format = distributed.full_optimizer_state(model, optimizer), "by_name"
+        elif is_main:
+            state_dict = built.causal_lm.state_dict()
+            optimizer_state, optimizer_format = optimizer.state_dict(), "by_index"
         if not is_main:
             return
         payload = make_payload(
-            state_dict=built.causal_lm.state_dict(),
+            state_dict=state_dict,
             model_id=built.model_id,
             model_config=built.causal_lm.config.to_dict(),
             tokenizer_json=codec.to_json(),
@@ -293,7 +317,8 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             method=config.method,
             epoch=epoch + 1,
             stage=stage,
-            optimizer_state=optimizer.state_dict(),
+            optimizer_state=optimizer_state,
+            optimizer_format=optimizer_format,
             accuracy=accuracy,
             run_config=config.to_dict(),
             engine_version=__version__,
@@ -382,8 +407,14 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             if not math.isfinite(step_loss):
                 raise EngineError(f"the training loss became {step_loss} at step {global_step} (epoch {epoch + 1}); try a lower lr", where="lr")
             seconds = max(time.perf_counter() - step_started, 1e-9)
+            memory = {}
+            if device.type == "cuda":
+                # Read after the step's sync point above (float(loss_sum)), so it costs no extra wait.
+                memory = {"gpu_memory_peak_mib": torch.cuda.max_memory_allocated(device) / 2**20}
+                torch.cuda.reset_peak_memory_stats(device)
             events.emit(
                 "step",
+                **memory,
                 stage=stage,
                 epoch=epoch,
                 step=global_step,

@@ -53,3 +53,54 @@ def test_two_cpu_processes_train_one_run(tmp_path: Path, event_validator) -> Non
     assert sorted(path.name for path in (run_dir / "checkpoints").iterdir()) == ["best.pt", "epoch-1.pt", "epoch-2.pt"]
     # Rank 0's progress lines only: each epoch's evaluation is reported once.
     assert done.stderr.count("epoch 1 eval:") == 1
+
+
+def _train_one_process(tmp_path: Path, name: str, **keys: object) -> list[dict]:
+    config = write_config(
+        tmp_path / f"{name}.yaml", train_path=str(tmp_path / "train.json"), val_path=str(tmp_path / "val.json"), **{**TINY_RUN, "num_threads": 1, **keys}
+    )
+    command = [sys.executable, "-m", "coconut_engine", "train", "--config", str(config), "--run-dir", str(tmp_path / name)]
+    done = subprocess.run(command, cwd=tmp_path, env=engine_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return read_events(tmp_path / name)
+
+
+def _train_two_processes(tmp_path: Path, name: str, **keys: object) -> list[dict]:
+    train, val = tmp_path / "train.json", tmp_path / "val.json"
+    if not train.exists():
+        write_json(train, make_records(32, seed=1))
+        write_json(val, make_records(9, seed=2))
+    config = write_config(tmp_path / f"{name}.yaml", train_path=str(train), val_path=str(val), **{**TINY_RUN, "num_threads": 1, **keys})
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "coconut_engine", "train"]
+    done = subprocess.run(
+        [*command, "--config", str(config), "--run-dir", str(tmp_path / name)], cwd=tmp_path, env=engine_env(), capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return read_events(tmp_path / name)
+
+
+def test_fsdp_shards_the_model_and_trains_like_ddp(tmp_path: Path, event_validator) -> None:
+    import torch
+
+    keys = dict(coconut=True, num_epochs=2, epochs_per_stage=1, max_latent_stage=1, batch_size_training=4, processes=2)
+    ddp = _train_two_processes(tmp_path, "ddp", **keys)
+    fsdp = _train_two_processes(tmp_path, "fsdp", **keys, distributed="fsdp")
+    assert_valid_events(fsdp, event_validator)
+    assert fsdp[-1]["status"] == "completed"
+    notes = [e["message"] for e in fsdp if e["type"] == "log"]
+    assert "FSDP: parameters sharded over 2 processes in 2 groups (1 transformer block, then embeddings and head)" in notes
+    # Same data, same initial weights, gradients averaged either way: the same losses.
+    losses = lambda events: [e["loss"] for e in events if e["type"] == "step"]  # noqa: E731
+    assert len(losses(fsdp)) == 8
+    for ours, theirs in zip(losses(fsdp), losses(ddp)):
+        assert math.isclose(ours, theirs, rel_tol=1e-4, abs_tol=1e-5)
+    assert [e["correct"] for e in fsdp if e["type"] == "eval"] == [e["correct"] for e in ddp if e["type"] == "eval"]
+    # The checkpoint is gathered whole: the same names and shapes as one process would write.
+    gathered = torch.load(tmp_path / "fsdp" / "checkpoints" / "epoch-2.pt", weights_only=True)
+    plain = torch.load(tmp_path / "ddp" / "checkpoints" / "epoch-2.pt", weights_only=True)
+    assert {k: v.shape for k, v in gathered["state_dict"].items()} == {k: v.shape for k, v in plain["state_dict"].items()}
+    assert gathered["optimizer_format"] == "by_name" and gathered["optimizer"]["state"]
+    # One process continues from it, optimizer state included.
+    resumed = _train_one_process(tmp_path, "resumed", **{**keys, "processes": 1}, resume=1, load_model_path=str(tmp_path / "fsdp" / "checkpoints" / "epoch-1.pt"))
+    assert "optimizer state restored from the checkpoint (epoch 1)" in [e["message"] for e in resumed if e["type"] == "log"]
+    assert resumed[-1]["status"] == "completed"

@@ -86,6 +86,8 @@ export const StepEventSchema = z.object({
   lr: z.number(),
   samples_per_s: z.number().nonnegative(),
   tokens_per_s: z.number().nonnegative(),
+  /** On CUDA: the most memory PyTorch held for tensors during this step, in MiB (this process). */
+  gpu_memory_peak_mib: z.number().nonnegative().optional(),
 });
 
 export const EvalEventSchema = z.object({

@@ -128,7 +128,9 @@ def command_bench(args: argparse.Namespace) -> int:
     configure_threads(args.threads)
     quiet = args.json
     try:
-        result = bench.run_bench(args.data, args.device, args.steps, args.bf16, lambda line: quiet or print(line, file=sys.stderr, flush=True))
+        result = bench.run_bench(
+            args.data, args.device, args.steps, args.bf16, lambda line: quiet or print(line, file=sys.stderr, flush=True), compile=args.compile
+        )
     except EngineError as error:
         print(f"error: {_one_line(error.message)}", file=sys.stderr)
         return 1
@@ -180,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     bench_parser.add_argument("--steps", type=int, default=5, help="timed training steps per measure (after one warm-up step)")
     bench_parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (CUDA only)")
+    bench_parser.add_argument("--compile", action="store_true", help="also time the stage-3 step with the body under torch.compile")
     bench_parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     bench_parser.add_argument("--json", action="store_true", help="print JSON only")
     bench_parser.set_defaults(handler=command_bench)

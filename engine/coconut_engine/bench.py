@@ -10,7 +10,9 @@ weights:
   (they must agree to 1e-5);
 - evaluation at 6 thoughts: batched KV-cached greedy decoding against batch-1, cache-free
   decoding, with the generated tokens compared;
-- peak memory (resident set on CPU, allocated on CUDA).
+- peak memory (resident set on CPU, allocated on CUDA);
+- with ``compile``, the stage-3 training step again with the body under ``torch.compile``
+  (compilation happens in untimed warm-up steps).
 
 The reference implementation's figures on a 2-core machine of the kind this project is developed
 on (22.7 samples/s at stage 0, 2.2 at stage 3, 0.76 questions/s evaluating at 6 thoughts) are
@@ -87,7 +89,7 @@ def _timed(device: torch.device, work: Callable[[], int], repeats: int) -> tuple
     return time.perf_counter() - start, tokens
 
 
-def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress: Callable[[str], None]) -> BenchResult:
+def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress: Callable[[str], None], compile: bool = False) -> BenchResult:
     device = resolve_device(device_name)
     records = load_records(data_path, "data")
     config = config_from_dict(
@@ -110,6 +112,11 @@ def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress
     if len(encoded) < BATCH_SIZE:
         raise ConfigError(f"{data_path}: the benchmark needs at least {BATCH_SIZE} records, found {len(encoded)}", where="data")
     model = CoconutModel(lm, codec.latent_id, feedback=True).to(device)
+    compiled = None
+    if compile:
+        # A second wrapper over the same weights, so the eager figures above stay eager.
+        compiled = CoconutModel(lm, codec.latent_id, feedback=True)
+        compiled.compile_body()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     result = BenchResult(str(device), torch.get_num_threads(), len(records), sum(p.numel() for p in lm.parameters()))
 
@@ -117,13 +124,14 @@ def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress
         samples = [curriculum.training_sample(item, stage) for item in encoded]
         return [samples[i : i + BATCH_SIZE] for i in range(0, len(samples) - BATCH_SIZE + 1, BATCH_SIZE)]
 
-    def train_step(samples: list, naive: bool) -> int:
+    def train_step(samples: list, variant: str) -> int:
         optimizer.zero_grad(set_to_none=True)
         with autocast(device, bf16):
-            if naive:
+            if variant == "naive":
                 loss = naive_loss(lm, samples, codec.latent_id)
             else:
-                loss = model.loss(collate_samples(samples, codec.latent_id, codec.pad_id, align_thoughts=True).to(device))
+                which = compiled if variant == "compiled" and compiled is not None else model
+                loss = which.loss(collate_samples(samples, codec.latent_id, codec.pad_id, align_thoughts=True).to(device))
         loss.backward()
         optimizer.step()
         return sum(len(sample.input_ids) for sample in samples)
@@ -137,13 +145,20 @@ def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress
             plain = naive_loss(lm, stage_batches[0], codec.latent_id)
         result.loss_difference[f"stage_{stage}"] = abs(float(vectorised) - float(plain))
 
-        for naive in (False, True) if stage == TRAIN_STAGES[-1] else (False,):
-            name = f"train_stage_{stage}" + ("_naive" if naive else "")
+        variants = ["vectorised"]
+        if stage == TRAIN_STAGES[-1]:
+            variants += ["naive"] + (["compiled"] if compiled is not None else [])
+        for variant in variants:
+            name = f"train_stage_{stage}" + ("" if variant == "vectorised" else f"_{variant}")
             # The naive pass is slow: two steps say enough.
-            repeats = max(1, min(steps, 2)) if naive else steps
+            repeats = max(1, min(steps, 2)) if variant == "naive" else steps
+            if variant == "compiled":
+                progress(f"{name}: compiling (untimed warm-up steps) …")
+                for warmup in stage_batches[:3]:
+                    train_step(warmup, variant)
             progress(f"{name}: {repeats} step(s) of batch {BATCH_SIZE} …")
             cursor = iter(stage_batches * (repeats + 1))
-            seconds, tokens = _timed(device, lambda: train_step(next(cursor), naive), repeats)
+            seconds, tokens = _timed(device, lambda: train_step(next(cursor), variant), repeats)
             samples = repeats * BATCH_SIZE
             result.timings.append(Timing(name, samples / seconds, tokens / seconds, seconds, samples))
             lm.load_state_dict(initial_state)  # every variant starts from the same weights
@@ -199,7 +214,7 @@ def report(result: BenchResult) -> str:
         "",
         f"{'measure':<22}{'samples/s':>12}{'tokens/s':>12}   vs naive   vs reference",
     ]
-    naive_of = {"train_stage_3": "train_stage_3_naive", "eval": "eval_naive"}
+    naive_of = {"train_stage_3": "train_stage_3_naive", "train_stage_3_compiled": "train_stage_3_naive", "eval": "eval_naive"}
     for timing in result.timings:
         against_naive = f"{timing.samples_per_s / result.rate(naive_of[timing.name]):8.1f}×" if timing.name in naive_of else " " * 9
         reference = REFERENCE.get(timing.name)
@@ -213,6 +228,11 @@ def report(result: BenchResult) -> str:
         + (" (within 1e-5)" if all(d <= LOSS_TOLERANCE for d in result.loss_difference.values()) else " (OUTSIDE 1e-5)"),
         f"greedy outputs, batched+cached vs naive: {'identical' if result.eval_outputs_match else 'DIFFERENT'}",
         f"peak memory: {result.peak_memory_mb:.0f} MiB",
+        *(
+            [f"torch.compile at stage 3: {result.rate('train_stage_3_compiled') / result.rate('train_stage_3'):.2f}× the eager step"]
+            if any(t.name == "train_stage_3_compiled" for t in result.timings)
+            else []
+        ),
         "reference figures: the public Coconut code on a 2-core CPU, quoted, not measured here (eval: batch 1, no KV cache).",
     ]
     return "\n".join(lines)

@@ -21,6 +21,7 @@ interface BenchOptions {
   device: 'cpu' | 'cuda' | 'auto';
   steps: number;
   bf16?: boolean;
+  compile?: boolean;
   threads?: number;
   json?: boolean;
 }
@@ -32,6 +33,7 @@ export function registerBenchCommand(program: Command): void {
     .addOption(new Option('--device <name>', 'where to run').choices(['cpu', 'cuda', 'auto']).default('cpu'))
     .option('--steps <n>', 'timed training steps per measure', parseWhole(1), 5)
     .option('--bf16', 'bfloat16 autocast (CUDA only)')
+    .option('--compile', 'also time the stage-3 training step under torch.compile')
     .option('--threads <n>', 'torch CPU threads', parseWhole(1))
     .option('--json', 'print the figures as JSON')
     .action(async (options: BenchOptions) => {
@@ -44,6 +46,7 @@ export function registerBenchCommand(program: Command): void {
         await generateDatasetFile({ generator, params: resolveGeneratorParams(generator, {}), seed: 0, count: BENCH_RECORDS, outFile: data });
         const args = ['-m', 'coconut_engine', 'bench', '--data', data, '--device', options.device, '--steps', String(options.steps)];
         if (options.bf16) args.push('--bf16');
+        if (options.compile) args.push('--compile');
         if (options.threads !== undefined) args.push('--threads', String(options.threads));
         if (options.json) args.push('--json');
         const code = await new Promise<number>((resolve, reject) => {

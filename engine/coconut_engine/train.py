@@ -98,6 +98,20 @@ def epoch_samples(encoded: Sequence[EncodedRecord], curriculum: Curriculum, stag
     return samples
 
 
+def check_stages_have_steps(curriculum: Curriculum, plan: Sequence[StagePlan], max_steps: int, only_eval: bool) -> None:
+    """A curriculum stage k replaces k steps; a planned stage beyond the longest record's steps
+    would have no step left to replace in any record, which is a config that does not fit the data."""
+    if only_eval or curriculum.method not in ("coconut", "no_thoughts", "pause_as_thought") or not curriculum.use_curriculum:
+        return
+    empty = [entry.stage for entry in plan if max_steps < entry.stage <= curriculum.max_latent_stage]
+    if empty:
+        raise EngineError(
+            f"config key 'max_latent_stage' is {curriculum.max_latent_stage}, but the longest training record has {max_steps} "
+            f"step{'s' if max_steps != 1 else ''}: stage {empty[0]} would have no steps left to replace; set max_latent_stage to at most {max_steps}",
+            where="max_latent_stage",
+        )
+
+
 def out_of_memory_error(config: RunConfig, device: torch.device) -> EngineError:
     """What to do when a training batch does not fit: halve it and accumulate twice as many
     micro-batches, so each optimizer step still sees the same number of samples."""
@@ -165,6 +179,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     val_encoded_here = [val_encoded[i] for i in val_share]
     max_steps = max((item.n_steps for item in train_encoded or val_encoded), default=0)
     plan = curriculum.plan(config.resume, config.resume + 1 if config.only_eval else config.num_epochs, max_steps)
+    check_stages_have_steps(curriculum, plan, max_steps, config.only_eval)
     position_limit = max_positions(built.causal_lm)
     if position_limit is not None and train_encoded:
         longest = longest_sample(train_encoded, curriculum, [entry.stage for entry in plan])

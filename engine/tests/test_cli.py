@@ -113,7 +113,7 @@ def test_coconut_run_goes_through_every_stage_from_the_cot_checkpoint(chain: dic
 def test_sigterm_stops_quickly_with_finished_cancelled(tmp_path: Path, event_validator) -> None:
     train = write_json(tmp_path / "train.json", make_records(400, seed=5))
     val = write_json(tmp_path / "val.json", make_records(50, seed=6))
-    config = write_config(tmp_path / "long.yaml", coconut=True, num_epochs=30, epochs_per_stage=2, train_path=str(train), val_path=str(val), **TINY_RUN)
+    config = write_config(tmp_path / "long.yaml", coconut=True, num_epochs=30, epochs_per_stage=2, max_latent_stage=3, train_path=str(train), val_path=str(val), **TINY_RUN)
     run_dir = tmp_path / "run"
     process = subprocess.Popen(engine_command(config, run_dir), cwd=tmp_path, env=engine_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -195,3 +195,14 @@ def test_eval_stage_fixes_the_thoughts_at_evaluation(tmp_path: Path, data, event
     assert [(e["stage"], e["thought_stage"]) for e in evals] == [(0, 2), (1, 2)]
     # Two thoughts for every question: three prompt passes, then one per generated token.
     assert all(e["mean_forward_passes"] == pytest.approx(3 + e["mean_new_tokens"]) for e in evals)
+
+
+def test_stages_with_no_steps_left_are_refused_before_training(tmp_path: Path, data) -> None:
+    from coconut_engine.errors import EngineError
+
+    # The test records have at most 3 steps; stage 4 would replace steps that no record has.
+    with pytest.raises(EngineError) as caught:
+        run_in_process(tmp_path / "run", data, coconut=True, num_epochs=5, epochs_per_stage=1, max_latent_stage=4)
+    assert caught.value.where == "max_latent_stage"
+    assert "longest training record has 3 steps: stage 4 would have no steps left" in caught.value.message
+    assert not (tmp_path / "run" / "tokenizer.json").exists()

@@ -72,18 +72,21 @@ describe('ProsQA generation', () => {
     }
   });
 
-  it('keeps every invariant over 200 seeds, for the default and the small preset', () => {
-    for (const preset of ['official', 'small'] as const) {
+  it('keeps every invariant over 200 seeds, for every preset', () => {
+    for (const preset of ['official', 'small', 'hard'] as const) {
       const params = resolveProsQAParams({ preset });
       for (let seed = 0; seed < 200; seed++) {
         const rng = createRandom(seed);
         // Every accepted draw must pass on its own: the check is a guard, not a filter that hides bugs.
         let accepted = 0;
-        for (let draw = 0; accepted < 3 && draw < 100; draw++) {
+        // Hard graphs need more draws: a 6–9-step shortest path is the rarer outcome.
+        for (let draw = 0; accepted < 3 && draw < 1000; draw++) {
           const record = drawProsQA(rng, params);
           if (record === null) continue;
           accepted++;
           expect(() => checkProsQARecord(record, params), `seed ${seed}, ${preset}`).not.toThrow();
+          expect(record.steps.length, `seed ${seed}, ${preset}`).toBeGreaterThanOrEqual(params.minSteps);
+          expect(record.steps.length, `seed ${seed}, ${preset}`).toBeLessThanOrEqual(params.maxSteps);
         }
         expect(accepted).toBe(3);
       }

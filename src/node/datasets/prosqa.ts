@@ -39,6 +39,8 @@ export const PROSQA_PRESETS = {
   official: { minNodes: 17, maxNodes: 28, minSteps: 3, maxSteps: 6 },
   /** Graphs a 2-layer model learns from scratch on two CPU cores in minutes (DESIGN.md §6). */
   small: { minNodes: 8, maxNodes: 10, minSteps: 2, maxSteps: 3 },
+  /** Longer reasoning than the paper's: bigger graphs, answers 6–9 steps away. */
+  hard: { minNodes: 30, maxNodes: 40, minSteps: 6, maxSteps: 9 },
 } as const;
 export type ProsQAPresetName = keyof typeof PROSQA_PRESETS;
 export const PROSQA_PRESET_NAMES = Object.keys(PROSQA_PRESETS) as ProsQAPresetName[];

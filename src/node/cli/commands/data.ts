@@ -142,7 +142,7 @@ function addOutputOptions(command: Command): Command {
 /** The graph options ProsQA and the reachability format share (the same graphs, rendered differently). */
 function addGraphOptions(command: Command): Command {
   return command
-    .addOption(new Option('--preset <name>', 'graph sizes: official (17–28 nodes, 3–6 steps) or small (8–10 nodes, 2–3 steps)').choices(PROSQA_PRESET_NAMES).default('official'))
+    .addOption(new Option('--preset <name>', 'graph sizes: official (17–28 nodes, 3–6 steps), small (8–10 nodes, 2–3 steps) or hard (30–40 nodes, 6–9 steps)').choices(PROSQA_PRESET_NAMES).default('official'))
     .option('--min-nodes <n>', 'fewest nodes per graph', parseWhole(3))
     .option('--max-nodes <n>', 'most nodes per graph', parseWhole(3))
     .option('--min-steps <n>', 'shortest reasoning path, in steps', parseWhole(1))

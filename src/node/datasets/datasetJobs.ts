@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { DatasetCreateRequest, DatasetGeneratorInfo, DatasetJob, Issue } from '../../common/api.js';
 import { ApiError, DatasetCreateRequestSchema, issuesFromZod } from '../../common/api.js';
-import { DATASET_GENERATORS, type DatasetGenerator } from './generators.js';
+import { DATASET_GENERATORS, GENERATOR_NAMES, getGenerator, isGeneratorName, type DatasetGenerator } from './generators.js';
 import { generateSplits, type SplitName } from './splits.js';
 import { ensureDirectory } from './writer.js';
 
@@ -55,11 +55,11 @@ function defaultsOf(generator: DatasetGenerator): Record<string, unknown> {
 }
 
 function findGenerator(name: string): DatasetGenerator | null {
-  return Object.hasOwn(DATASET_GENERATORS, name) ? ((DATASET_GENERATORS as Record<string, DatasetGenerator>)[name] ?? null) : null;
+  return isGeneratorName(name) ? getGenerator(name) : null;
 }
 
 function unknownGenerator(name: string): ApiError {
-  const known = Object.keys(DATASET_GENERATORS).join(', ');
+  const known = GENERATOR_NAMES.join(', ');
   return new ApiError('bad_request', `generator: no generator named ${JSON.stringify(name)} (known: ${known})`, [
     { path: 'generator', message: `unknown generator (known: ${known})` },
   ]);

@@ -121,3 +121,22 @@ test('a dataset generated from the form shows its statistics, searchable records
   await expect(page.getByTestId('dataset-create-error')).toContainText(/^name: /);
   await expect(page.getByTestId('dataset-row')).toHaveCount(2);
 });
+
+test('a generation can be cancelled from its progress bar, and leaves no dataset behind', async ({ page }) => {
+  await page.goto(`${served.openUrl}#/datasets`);
+  await page.getByTestId('new-dataset-button').click();
+  await page.getByTestId('dataset-name').fill('e2e-cancelled');
+  await page.getByTestId('dataset-generator').selectOption('prosqa');
+  // Official-size graphs, many of them: minutes of work, so there is time to cancel.
+  await page.getByTestId('size-train').fill('500000');
+  await page.getByTestId('dataset-seed').press('Enter');
+  const job = page.locator('[data-testid="dataset-job"][data-name="e2e-cancelled"]');
+  await expect(job).toHaveAttribute('data-status', 'running');
+  await expect.poll(() => number(job, 'data-done'), { timeout: 30_000 }).toBeGreaterThan(0);
+  await job.getByTestId('dataset-job-cancel').click();
+  await expect(job).toHaveAttribute('data-status', 'cancelled', { timeout: 10_000 });
+  expect(await number(job, 'data-done')).toBeLessThan(500_000);
+  await page.reload();
+  await expect(page.getByTestId('datasets-view')).toBeVisible();
+  await expect(page.locator('[data-testid="dataset-row"][data-name="e2e-cancelled"]')).toHaveCount(0);
+});

@@ -84,7 +84,7 @@ function createWindow(): void {
 }
 
 app.whenReady().then(() => {
-  workbench.jobs.recover();
+  workbench.start();
   wireIpc();
   createWindow();
   app.on('activate', () => {
@@ -93,7 +93,8 @@ app.whenReady().then(() => {
 });
 
 app.on('window-all-closed', () => {
-  // Running jobs keep going; the next start of the workbench follows them again.
+  // Running training jobs keep going; the next start of the workbench follows them again.
   workbench.jobs.close();
-  app.quit();
+  // A dataset being generated lives in this process: stop it and remove its hidden folder first.
+  void workbench.datasetJobs.close().finally(() => app.quit());
 });

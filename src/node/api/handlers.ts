@@ -59,5 +59,6 @@ export function createHandlers(workbench: Workbench): Handlers {
     'datasets.resolveParams': ({ generator, params }) => resolveParams(generator, params),
     'datasets.create': (request) => datasetJobs.create(request),
     'datasets.jobs': () => datasetJobs.list(),
+    'datasets.cancelJob': ({ id }) => datasetJobs.cancel(id),
   };
 }

@@ -146,3 +146,42 @@ describe('generator descriptions', () => {
     expect(datasetNameProblem('../x')).toMatch(/no "\/" or "\.\."/);
   });
 });
+
+describe('DatasetJobs cancel and sweep', () => {
+  let home: ReturnType<typeof tempDir>;
+  let jobs: DatasetJobs;
+  beforeEach(() => {
+    home = tempDir();
+    jobs = new DatasetJobs(join(home.path, 'datasets'));
+  });
+  afterEach(async () => {
+    await jobs.close();
+    home.remove();
+  });
+
+  it('cancels a running generation: status cancelled, no error, nothing left on disk', async () => {
+    const job = await jobs.create({ name: 'big', generator: 'prosqa', params: {}, sizes: { train: 200_000, valid: 0, test: 0 }, seed: 1 });
+    const cancelled = await jobs.cancel(job.id);
+    expect(cancelled.status).toBe('cancelled');
+    expect(cancelled.error).toBeNull();
+    expect(cancelled.done).toBeLessThan(cancelled.total);
+    expect(readdirSync(join(home.path, 'datasets'))).toEqual([]);
+    // Cancelling a finished job changes nothing.
+    expect((await jobs.cancel(job.id)).status).toBe('cancelled');
+    await expect(jobs.cancel('dataset-unknown')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('sweeps hidden generation folders nobody has touched for a while, and only those', async () => {
+    const dir = join(home.path, 'datasets');
+    for (const name of ['.creating-a-1234', '.creating-b-5678']) {
+      mkdirSync(join(dir, name), { recursive: true });
+      writeFileSync(join(dir, name, 'train.json.tmp'), '[');
+    }
+    mkdirSync(join(dir, 'kept'), { recursive: true });
+    // Just written: another process may still be generating them.
+    expect(await jobs.sweepStale(15 * 60 * 1000, Date.now())).toEqual([]);
+    // Twenty minutes without a change: left by a process that died.
+    expect((await jobs.sweepStale(15 * 60 * 1000, Date.now() + 20 * 60 * 1000)).sort()).toEqual(['.creating-a-1234', '.creating-b-5678']);
+    expect(readdirSync(dir)).toEqual(['kept']);
+  });
+});

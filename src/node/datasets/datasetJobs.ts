@@ -6,7 +6,7 @@
  * Listeners see every job's progress, throttled, and its outcome.
  */
 import { randomBytes } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DatasetCreateRequest, DatasetGeneratorInfo, DatasetJob, Issue } from '../../common/api.js';
@@ -23,6 +23,14 @@ const IN_PROGRESS_PREFIX = '.creating-';
 const PROGRESS_INTERVAL_MS = 100;
 /** Finished jobs remembered for late subscribers. */
 const KEPT_FINISHED_JOBS = 20;
+/**
+ * A hidden generation folder untouched for this long belongs to a process that died (a live one
+ * writes every split file within seconds). Another workbench on the same home may be generating,
+ * so age, not ownership, decides what is swept.
+ */
+export const STALE_STAGING_MS = 15 * 60 * 1000;
+/** Why an aborted generation stopped, when the user asked. */
+const CANCELLED = 'cancelled by the user';
 
 export type DatasetJobListener = (job: DatasetJob) => void;
 
@@ -81,6 +89,16 @@ export function resolveParams(generatorName: string, params: Record<string, unkn
 
 const now = () => new Date().toISOString();
 
+/** The latest modification time of a folder or anything directly in it, in ms. */
+async function newestChange(folder: string): Promise<number> {
+  let newest = (await stat(folder)).mtimeMs;
+  for (const name of await readdir(folder).catch(() => [])) {
+    const info = await stat(join(folder, name)).catch(() => null);
+    if (info) newest = Math.max(newest, info.mtimeMs);
+  }
+  return newest;
+}
+
 export class DatasetJobs {
   private readonly jobs = new Map<string, DatasetJob>();
   private readonly listeners = new Set<DatasetJobListener>();
@@ -138,6 +156,35 @@ export class DatasetJobs {
     this.running.set(job.id, { controller, finished });
     this.emit(job);
     return { ...job };
+  }
+
+  /** Stops a running generation (its hidden folder is removed); a finished job is returned as it is. */
+  async cancel(id: string): Promise<DatasetJob> {
+    const job = this.jobs.get(id);
+    if (!job) throw new ApiError('not_found', `no dataset job with id ${id}`);
+    const running = this.running.get(id);
+    if (running) {
+      running.controller.abort(new Error(CANCELLED));
+      await running.finished;
+    }
+    return { ...job };
+  }
+
+  /**
+   * Removes hidden generation folders that no live generation has touched for `staleAfterMs`
+   * (left by a process that was killed). Returns the folders removed.
+   */
+  async sweepStale(staleAfterMs = STALE_STAGING_MS, nowMs = Date.now()): Promise<string[]> {
+    const entries = await readdir(this.dir, { withFileTypes: true }).catch(() => []);
+    const removed: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory() || !entry.name.startsWith(IN_PROGRESS_PREFIX)) continue;
+      const folder = join(this.dir, entry.name);
+      if (nowMs - (await newestChange(folder)) < staleAfterMs) continue;
+      await rm(folder, { recursive: true, force: true });
+      removed.push(entry.name);
+    }
+    return removed;
   }
 
   /** The job once it has completed or failed (for tests and scripts). */
@@ -199,8 +246,10 @@ export class DatasetJobs {
       job.done = job.total;
     } catch (error) {
       await rm(staging, { recursive: true, force: true }).catch(() => undefined);
-      job.status = 'failed';
-      job.error = error instanceof Error ? error.message : String(error);
+      const message = error instanceof Error ? error.message : String(error);
+      const cancelled = signal.aborted && signal.reason instanceof Error && signal.reason.message === CANCELLED;
+      job.status = cancelled ? 'cancelled' : 'failed';
+      job.error = cancelled ? null : message;
     } finally {
       job.split = null;
       job.finished_at = now();

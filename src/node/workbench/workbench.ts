@@ -35,6 +35,15 @@ export class Workbench {
     this.datasetJobs = new DatasetJobs(this.datasetsDir);
   }
 
+  /**
+   * Takes over the home as the process that serves it: follows runs left running (or settles
+   * them), and sweeps dataset folders a killed generation left behind.
+   */
+  start(): void {
+    this.jobs.recover();
+    void this.datasetJobs.sweepStale().catch(() => undefined); // a sweep that fails leaves hidden folders, nothing worse
+  }
+
   get datasetsDir(): string {
     return join(this.home, 'datasets');
   }

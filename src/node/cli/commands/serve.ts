@@ -17,7 +17,7 @@ export async function serveWorkbench(workbench: Workbench, port: number): Promis
   if (!existsSync(join(rendererDir(), 'index.html'))) {
     throw new CliError('the user interface is not built: run `npm run setup` first');
   }
-  workbench.jobs.recover();
+  workbench.start();
   return startHost(new ApiDispatcher(workbench), { port, staticDir: rendererDir() });
 }
 

@@ -11,7 +11,7 @@ import type { DatasetInfo, DatasetRecordView, DatasetSplit, DatasetStats } from 
 import { ApiError } from '../../common/api.js';
 import { DatasetError, readDataset, readDatasetJson, type DatasetRecord } from './records.js';
 import { MANIFEST_FILE, readManifest, SPLIT_NAMES, type DatasetManifest } from './splits.js';
-import { computeDatasetStats, type Histogram } from './stats.js';
+import { computeDatasetStats } from './stats.js';
 
 /** Parsed split files kept in memory; a dataset's three splits fit, with one to spare. */
 const CACHED_FILES = 4;
@@ -35,31 +35,14 @@ function splitOrder(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
-function histogramOf(values: readonly number[]): Histogram {
-  const counts = new Map<number, number>();
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
-  return Object.fromEntries([...counts.entries()].sort((a, b) => a[0] - b[0]).map(([value, n]) => [String(value), n]));
-}
-
-const wordCount = (text: string) => text.split(/\s+/).filter((word) => word.length > 0).length;
-
-/** The statistics of stats.ts, with histograms of question length and graph sizes added for the charts. */
+/** The statistics of stats.ts under the API's names. */
 export function statsForDisplay(records: readonly DatasetRecord[]): DatasetStats {
-  const stats = computeDatasetStats(records);
-  const graphRecords = stats.graph === null ? [] : records.filter((record) => record.idx_to_symbol !== undefined && record.edges !== undefined);
+  const { records: count, steps, questionWords, graph } = computeDatasetStats(records);
   return {
-    records: stats.records,
-    steps: stats.steps,
-    question_words: { ...stats.questionWords, histogram: histogramOf(records.map((record) => wordCount(record.question))) },
-    graph:
-      stats.graph === null
-        ? null
-        : {
-            records: stats.graph.records,
-            nodes: { ...stats.graph.nodes, histogram: histogramOf(graphRecords.map((record) => record.idx_to_symbol?.length ?? 0)) },
-            edges: { ...stats.graph.edges, histogram: histogramOf(graphRecords.map((record) => record.edges?.length ?? 0)) },
-            shortest_paths: stats.graph.shortestPaths,
-          },
+    records: count,
+    steps,
+    question_words: questionWords,
+    graph: graph === null ? null : { records: graph.records, nodes: graph.nodes, edges: graph.edges, shortest_paths: graph.shortestPaths },
   };
 }
 

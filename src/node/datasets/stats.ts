@@ -14,19 +14,22 @@ export interface Summary {
 /** Value → how many records have it, keys in ascending order. */
 export type Histogram = Record<string, number>;
 
+/** A summary and the histogram behind it (what the app's charts draw). */
+export type Distribution = Summary & { histogram: Histogram };
+
 export interface GraphStats {
   /** Records with graph fields. */
   records: number;
-  nodes: Summary;
-  edges: Summary;
+  nodes: Distribution;
+  edges: Distribution;
   /** Number of distinct shortest paths from the entity (root) to the answer (target). */
-  shortestPaths: Summary & { histogram: Histogram };
+  shortestPaths: Distribution;
 }
 
 export interface DatasetStats {
   records: number;
-  steps: Summary & { histogram: Histogram };
-  questionWords: Summary;
+  steps: Distribution;
+  questionWords: Distribution;
   graph: GraphStats | null;
 }
 
@@ -41,6 +44,10 @@ function summarize(values: readonly number[]): Summary {
     if (value > max) max = value;
   }
   return { mean: total / values.length, min, max };
+}
+
+function distribution(values: readonly number[]): Distribution {
+  return { ...summarize(values), histogram: histogram(values) };
 }
 
 function histogram(values: readonly number[]): Histogram {
@@ -72,16 +79,16 @@ export function computeDatasetStats(records: readonly DatasetRecord[]): DatasetS
   }
   return {
     records: records.length,
-    steps: { ...summarize(steps), histogram: histogram(steps) },
-    questionWords: summarize(records.map((record) => wordCount(record.question))),
+    steps: distribution(steps),
+    questionWords: distribution(records.map((record) => wordCount(record.question))),
     graph:
       nodes.length === 0
         ? null
         : {
             records: nodes.length,
-            nodes: summarize(nodes),
-            edges: summarize(edges),
-            shortestPaths: { ...summarize(paths), histogram: histogram(paths) },
+            nodes: distribution(nodes),
+            edges: distribution(edges),
+            shortestPaths: distribution(paths),
           },
   };
 }

@@ -38,3 +38,25 @@ export function spawnTrain(configPath: string, runDir: string, env: NodeJS.Proce
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
+
+export interface EngineOutput {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the engine's Python with `args` (optionally feeding `stdin`) and collects its output. */
+export function runEnginePython(args: readonly string[], options: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<EngineOutput> {
+  const status = engineStatus();
+  if (!status.python) return Promise.reject(new Error(status.problem ?? 'the engine is not set up'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(status.python as string, args, { env: engineEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}

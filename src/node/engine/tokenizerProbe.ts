@@ -4,8 +4,7 @@
  * out on stdout, so that Python's answers come from the library and the engine's own TextCodec,
  * never from a re-implementation.
  */
-import { spawn } from 'node:child_process';
-import { engineEnv, engineStatus } from './launcher.js';
+import { runEnginePython } from './launcher.js';
 
 const PROBE = String.raw`
 import json, sys
@@ -57,21 +56,9 @@ else:
 `;
 
 async function probe<T>(request: object): Promise<T> {
-  const status = engineStatus();
-  if (!status.python) throw new Error(status.problem ?? 'the engine is not set up');
-  return new Promise<T>((resolve, reject) => {
-    const child = spawn(status.python as string, ['-c', PROBE], { env: engineEnv({ PYTHONIOENCODING: 'utf-8' }), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`the tokenizer probe failed (exit code ${code}): ${stderr.trim()}`));
-      else resolve(JSON.parse(stdout) as T);
-    });
-    child.stdin.end(JSON.stringify(request));
-  });
+  const { code, stdout, stderr } = await runEnginePython(['-c', PROBE], { stdin: JSON.stringify(request), env: { PYTHONIOENCODING: 'utf-8' } });
+  if (code !== 0) throw new Error(`the tokenizer probe failed (exit code ${code}): ${stderr.trim()}`);
+  return JSON.parse(stdout) as T;
 }
 
 /** Inclusive code point ranges that the Rust `Whitespace` pre-tokenizer treats as `\w` and as `\s`. */

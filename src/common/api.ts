@@ -5,6 +5,15 @@
  */
 import { z } from 'zod';
 import { EngineEventSchema } from './events.js';
+import {
+  CheckpointChoiceSchema,
+  ExportJobSchema,
+  InspectionSchema,
+  InspectRecordSchema,
+  InspectTargetsSchema,
+  MAX_INSPECT_THOUGHTS,
+  MAX_TOP_TOKENS,
+} from './inspector.js';
 import { RunSummarySchema } from './runs.js';
 
 export const IssueSchema = z.object({
@@ -241,6 +250,41 @@ export const apiMethods = {
     request: z.object({ id: z.string().min(1) }),
     response: DatasetJobSchema,
   },
+  /** A run's checkpoints and exported bundles, for the Inspect action and page. */
+  'inspect.targets': {
+    request: RunIdSchema,
+    response: InspectTargetsSchema,
+  },
+  /** Exports a checkpoint to an ONNX bundle; progress arrives on the `exportJobs` topic. An export already running for it is returned as is. */
+  'inspect.export': {
+    request: RunIdSchema.extend({ checkpoint: CheckpointChoiceSchema }),
+    response: ExportJobSchema,
+  },
+  'inspect.exports': {
+    request: z.object({}),
+    response: z.array(ExportJobSchema),
+  },
+  /** Paged questions of the run's validation set (search as `datasets.records`). */
+  'inspect.records': {
+    request: RunIdSchema.extend({
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().positive().max(500).default(50),
+      query: z.string().max(1000).default(''),
+    }),
+    response: z.object({ path: z.string(), total: z.number().int().nonnegative(), offset: z.number().int().nonnegative(), records: z.array(DatasetRecordViewSchema) }),
+  },
+  /** One inspection on the run's exported bundle (`not_found` when the checkpoint has no bundle yet: export first). */
+  'inspect.run': {
+    request: RunIdSchema.extend({
+      checkpoint: CheckpointChoiceSchema,
+      record: InspectRecordSchema,
+      /** Thoughts before `<eot>`; default: the checkpoint's last stage. */
+      thoughts: z.number().int().min(0).max(MAX_INSPECT_THOUGHTS).optional(),
+      top: z.number().int().min(1).max(MAX_TOP_TOKENS).default(10),
+      cache: z.boolean().default(true),
+    }),
+    response: InspectionSchema,
+  },
 } as const;
 
 export type ApiMethods = typeof apiMethods;
@@ -265,6 +309,8 @@ export const apiTopics = {
   runs: { params: z.object({}), message: RunSummarySchema },
   /** Every dataset job's state: each known job once on subscribing, then every change. */
   datasetJobs: { params: z.object({}), message: DatasetJobSchema },
+  /** Every bundle export's state: each known one once on subscribing, then every change. */
+  exportJobs: { params: z.object({}), message: ExportJobSchema },
 } as const;
 
 export type ApiTopics = typeof apiTopics;

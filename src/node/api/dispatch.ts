@@ -49,6 +49,8 @@ export class ApiDispatcher {
         return this.workbench.jobs.subscribeRuns(send);
       case 'datasetJobs':
         return this.workbench.datasetJobs.subscribe(send);
+      case 'exportJobs':
+        return this.workbench.exports.subscribe(send);
     }
   }
 }

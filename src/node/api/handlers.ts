@@ -7,6 +7,8 @@ import { describeGenerators, resolveParams } from '../datasets/datasetJobs.js';
 import { engineStatus } from '../engine/launcher.js';
 import { projectRoot } from '../engine/paths.js';
 import { readGpuInventory } from '../gpus/inventory.js';
+import { bundleForInspection, startExport } from '../inspector/runInspection.js';
+import { describeTargets, validationPath } from '../inspector/runTargets.js';
 import { checkConfig } from '../runs/configText.js';
 import { toSummary } from '../runs/runStore.js';
 import type { Workbench } from '../workbench/workbench.js';
@@ -60,5 +62,20 @@ export function createHandlers(workbench: Workbench): Handlers {
     'datasets.create': (request) => datasetJobs.create(request),
     'datasets.jobs': () => datasetJobs.list(),
     'datasets.cancelJob': ({ id }) => datasetJobs.cancel(id),
+    'inspect.targets': ({ id }) => {
+      const run = store.read(id);
+      return describeTargets(id, run.dir, run.method);
+    },
+    'inspect.export': ({ id, checkpoint }) => startExport(workbench.exports, id, store.realDir(id), checkpoint).job,
+    'inspect.exports': () => workbench.exports.list(),
+    'inspect.records': async ({ id, offset, limit, query }) => {
+      const path = validationPath(store.realDir(id));
+      if (path === null) throw new ApiError('not_found', `run ${id} names no validation set that exists (config key val_path)`);
+      return { path, ...(await datasets.recordsOfFile(path, { offset, limit, query })) };
+    },
+    'inspect.run': async ({ id, checkpoint, record, thoughts, top, cache }) => {
+      const bundleDir = bundleForInspection(store.realDir(id), checkpoint);
+      return workbench.inspector.inspect(bundleDir, { record, thoughts, top, cache });
+    },
   };
 }

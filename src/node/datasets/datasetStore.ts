@@ -111,7 +111,15 @@ export class DatasetStore {
 
   /** One page of the records whose question, steps or answer contain every word of `query`. */
   async records(name: string, split: string, options: { query: string; offset: number; limit: number }): Promise<RecordPage> {
-    const file = await this.load(name, split);
+    return this.page(await this.load(name, split), options);
+  }
+
+  /** The same for any dataset file (a run's validation set may live outside the datasets folder). */
+  async recordsOfFile(path: string, options: { query: string; offset: number; limit: number }): Promise<RecordPage> {
+    return this.page(await this.loadPath(path, path), options);
+  }
+
+  private page(file: CachedFile, options: { query: string; offset: number; limit: number }): RecordPage {
     const terms = searchTerms(options.query);
     if (terms.length === 0) {
       return {
@@ -189,7 +197,15 @@ export class DatasetStore {
       const known = dataset.splits.map((candidate) => candidate.split).join(', ');
       throw new ApiError('not_found', `dataset ${name} has no split ${JSON.stringify(split)} (it has ${known})`, [{ path: 'split', message: 'no such split' }]);
     }
-    const info = await stat(found.path);
+    return this.loadPath(found.path, `${name}/${split}`);
+  }
+
+  /** `label` names the file in errors. */
+  private async loadPath(path: string, label: string): Promise<CachedFile> {
+    const found = { path };
+    const info = await stat(found.path).catch(() => {
+      throw new ApiError('not_found', `${label}: no such file`);
+    });
     const key = fileKey(info);
     const cached = this.cache.get(found.path);
     if (cached?.key === key) {
@@ -202,7 +218,7 @@ export class DatasetStore {
     try {
       records = await readDataset(found.path);
     } catch (error) {
-      if (error instanceof DatasetError) throw new ApiError('bad_request', `${name}/${split}: ${error.message}`);
+      if (error instanceof DatasetError) throw new ApiError('bad_request', `${label}: ${error.message}`);
       throw error;
     }
     const file: CachedFile = { key, records };

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { DatasetJobs } from '../datasets/datasetJobs.js';
 import { DatasetStore } from '../datasets/datasetStore.js';
 import { projectRoot } from '../engine/paths.js';
+import { ExportJobs } from '../inspector/exportJobs.js';
+import { InspectorService } from '../inspector/inspectorService.js';
 import { JobManager, type JobManagerOptions } from '../jobs/jobManager.js';
 import { RunStore } from '../runs/runStore.js';
 
@@ -23,6 +25,8 @@ export class Workbench {
   readonly jobs: JobManager;
   readonly datasets: DatasetStore;
   readonly datasetJobs: DatasetJobs;
+  readonly exports = new ExportJobs();
+  readonly inspector = new InspectorService();
   readonly version = workbenchVersion();
 
   constructor(

@@ -1,0 +1,295 @@
+/**
+ * One inspection: question → embeddings → k continuous thoughts fed back → `<eot>` → greedy
+ * answer, on an exported decoder, and what each thought holds (its tokens through the LM head,
+ * entropy, norm, the logit lens across layers), and for graph questions every node's value after
+ * each k (graphValues.ts).
+ *
+ * The layout is the engine's evaluation prompt (curriculum.py `eval_prompt`): the question and a
+ * newline (with the tokenizer's BOS when it adds one), `<bot>`, k thoughts, `<eot>` for methods
+ * with markers; pause tokens for pause_token; the bare question otherwise. Thought i is the last
+ * hidden state (after the final norm) of the column before the i-th `<latent>`; with feedback it
+ * replaces that `<latent>`'s embedding, without (pause as thought) the `<latent>` token is fed.
+ *
+ * Every pass reuses the keys/values of the earlier columns (`cache: true`, one column per thought
+ * as in model.py) or re-runs the whole sequence (`cache: false`, for comparison and benchmarks).
+ */
+import { MAX_INSPECT_THOUGHTS, type InspectRecord, type Inspection, type LensCell, type NodeValue, type ThoughtView } from '../../common/inspector.js';
+import type { LoadedBundle } from './bundle.js';
+import { graphOf, nodeFacts, stepFormat, valueQuery } from './graphValues.js';
+import { argmax, entropy, l2norm, softmax, topIndices } from './numeric.js';
+import type { OnnxDecoder, PastKeyValues } from './onnxDecoder.js';
+
+/** A problem with the request itself (k, the question): the caller shows it as is. */
+export class InspectRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InspectRequestError';
+  }
+}
+
+export interface InspectOptions {
+  record: InspectRecord;
+  thoughts?: number | undefined;
+  top?: number;
+  cache?: boolean;
+  /** Tokens shown per logit-lens cell's tooltip. */
+  lensTop?: number;
+}
+
+/** The columns fed so far, continued column by column; forks share what came before. */
+class Context {
+  private constructor(
+    private readonly decoder: OnnxDecoder,
+    private readonly cache: boolean,
+    private past: PastKeyValues | null,
+    /** Every fed row (only kept without a cache, where each pass re-runs them all). */
+    private rows: Float32Array[],
+    public length: number,
+  ) {}
+
+  static start(decoder: OnnxDecoder, cache: boolean): Context {
+    return new Context(decoder, cache, null, [], 0);
+  }
+
+  fork(): Context {
+    return new Context(this.decoder, this.cache, this.past, [...this.rows], this.length);
+  }
+
+  /** Feeds `rows` (each one embedding) and returns the outputs of those columns. */
+  async feed(rows: Float32Array[], withLayers = false) {
+    const dim = this.decoder.manifest.model.hidden_size;
+    const all = this.cache ? rows : [...this.rows, ...rows];
+    const embeds = new Float32Array(all.length * dim);
+    all.forEach((row, i) => embeds.set(row, i * dim));
+    const start = this.cache ? this.length : 0;
+    const out = await this.decoder.step({
+      embeds,
+      batch: 1,
+      seq: all.length,
+      positions: [Array.from({ length: all.length }, (_, i) => start + i)],
+      past: this.cache ? this.past : null,
+      withLayers,
+    });
+    if (this.cache) this.past = out.present;
+    else this.rows = all;
+    this.length += rows.length;
+    // The new columns are the last `rows.length` of what ran.
+    return { out, first: all.length - rows.length, columns: all.length };
+  }
+}
+
+export async function inspect(bundle: LoadedBundle, decoder: OnnxDecoder, options: InspectOptions): Promise<Inspection> {
+  const started = performance.now();
+  const { manifest, tokenizer } = bundle;
+  const { hidden_size: dim, vocab_size: vocab, layers } = manifest.model;
+  const top = options.top ?? 10;
+  const cache = options.cache ?? true;
+  const record = options.record;
+  const k = resolveThoughts(options.thoughts, manifest);
+
+  const questionIds = tokenizer.encode(`${record.question}\n`, { addSpecialTokens: true });
+  checkKnownWords(bundle, record.question, questionIds);
+  const ids = manifest.special_tokens;
+  const prompt = manifest.markers ? [...questionIds, ids.bot] : questionIds;
+  const closing = manifest.markers ? [ids.eot] : [];
+  const promptLength = prompt.length + k + closing.length;
+  const limit = manifest.model.max_positions;
+  if (limit !== null && promptLength + 1 > limit) {
+    throw new InspectRequestError(
+      `the question is ${questionIds.length} tokens; with ${k} thoughts the prompt takes ${promptLength} positions and the model has ${limit}`,
+    );
+  }
+
+  const embed = (id: number): Float32Array => {
+    if (id < 0 || id >= manifest.embeddings.rows) throw new Error(`internal: token id ${id} outside the embedding matrix`);
+    return bundle.embeddings.subarray(id * dim, (id + 1) * dim);
+  };
+  const display = (id: number): string => {
+    const text = tokenizer.decode([id]);
+    return text.trim() === '' ? (tokenizer.idToToken(id) ?? `#${id}`) : text;
+  };
+  const tokenProbs = (probs: Float64Array, count: number) =>
+    topIndices(probs, count).map((id) => ({ token: display(id), id, prob: probs[id] as number }));
+
+  // --- the thoughts: pasts[j] holds the prompt and j thoughts -----------------------------------
+  const thoughtsStarted = performance.now();
+  const context = Context.start(decoder, cache);
+  const pasts: Checkpointed[] = [];
+  const thoughtVectors: Float32Array[] = [];
+  const thoughtLogits: Float32Array[] = [];
+  const thoughtLayers: Float32Array[] = []; // [layers + 1, dim] per thought
+  let pending: Float32Array[] = prompt.map(embed);
+  let last = await context.feed(pending, true);
+  pasts.push({ context: context.fork(), logits: lastColumn(last.out.logits, last.columns, vocab) });
+  for (let i = 0; i < k; i++) {
+    const { out, columns } = last;
+    const column = columns - 1;
+    thoughtVectors.push(out.lastHidden.slice(column * dim, (column + 1) * dim));
+    thoughtLogits.push(out.logits.slice(column * vocab, (column + 1) * vocab));
+    const stack = new Float32Array((layers + 1) * dim);
+    for (let layer = 0; layer <= layers; layer++) {
+      const offset = (layer * columns + column) * dim;
+      stack.set((out.layers as Float32Array).subarray(offset, offset + dim), layer * dim);
+    }
+    thoughtLayers.push(stack);
+    pending = [manifest.feedback ? (thoughtVectors[i] as Float32Array) : embed(ids.thought)];
+    last = await context.feed(pending, i < k - 1);
+    pasts.push({ context: context.fork(), logits: lastColumn(last.out.logits, last.columns, vocab) });
+  }
+  const thoughtsMs = performance.now() - thoughtsStarted;
+
+  // --- the answer: greedy, each sample stopping at its eos (model.py `generate`) -----------------
+  const answerStarted = performance.now();
+  if (closing.length > 0) last = await context.feed(closing.map(embed));
+  let budget = manifest.max_new_tokens;
+  if (limit !== null) budget = Math.max(1, Math.min(budget, limit - context.length));
+  const generatedIds: number[] = [];
+  let logits = lastColumn(last.out.logits, last.columns, vocab);
+  for (let produced = 0; produced < budget; produced++) {
+    const next = argmax(logits);
+    if (next === ids.eos) break;
+    generatedIds.push(next);
+    if (produced === budget - 1) break;
+    last = await context.feed([embed(next)]);
+    logits = lastColumn(last.out.logits, last.columns, vocab);
+  }
+  const generated = tokenizer.decode(generatedIds);
+  const answerMs = performance.now() - answerStarted;
+
+  // --- what each thought holds -------------------------------------------------------------------
+  const lensTop = options.lensTop ?? 5;
+  const lensRows = thoughtLayers.length * layers;
+  const lensLogits = lensRows > 0 ? await decoder.lens(concatLayers(thoughtLayers, layers, dim), lensRows) : new Float32Array(0);
+  const thoughts: ThoughtView[] = thoughtVectors.map((vector, index) => {
+    const probs = softmax(thoughtLogits[index] as Float32Array);
+    const lens: LensCell[] = [];
+    for (let layer = 0; layer <= layers; layer++) {
+      // The last layer is already after the final norm: its lens is the thought's own distribution.
+      const layerProbs = layer === layers ? probs : softmax(lensLogits, (index * layers + layer) * vocab, vocab);
+      const best = argmax(layerProbs);
+      lens.push({ layer, token: display(best), id: best, prob: layerProbs[best] as number, top: tokenProbs(layerProbs, lensTop) });
+    }
+    return { index, top: tokenProbs(probs, top), entropy: entropy(probs), norm: l2norm(vector), lens };
+  });
+
+  // --- node values ---------------------------------------------------------------------------------
+  const valuesStarted = performance.now();
+  // Without markers there is no <eot> to force: the values are read once, after the whole prompt.
+  const valuePasts = manifest.markers ? pasts : [pasts[pasts.length - 1] as Checkpointed];
+  const nodeValues = await computeNodeValues(bundle, record, valuePasts, closing.map(embed), embed, vocab);
+  const valuesMs = performance.now() - valuesStarted;
+
+  const answer = generated.split('#').pop()?.replace(/,/g, '').trim() ?? '';
+  const expected = record.answer?.trim() ? record.answer : null;
+  return {
+    bundle: { path: bundle.dir, run_id: manifest.source.run_id, checkpoint: manifest.source.checkpoint, method: manifest.method },
+    provider: decoder.provider,
+    cache,
+    question: record.question,
+    prompt_tokens: promptLength,
+    thoughts_requested: k,
+    thoughts,
+    embedding_norm: manifest.embeddings.mean_norm,
+    lens_layers: layers + 1,
+    generated,
+    generated_ids: generatedIds,
+    reasoning: generated.split('#')[0]?.trim() ?? '',
+    answer,
+    expected_answer: expected,
+    correct: expected === null ? null : tokenizer.comparable(answer) === tokenizer.comparable(expected.replace(/,/g, '').trim()),
+    node_values: nodeValues,
+    timing_ms: { total: performance.now() - started, thoughts: thoughtsMs, answer: answerMs, node_values: valuesMs },
+  };
+}
+
+function resolveThoughts(requested: number | undefined, manifest: LoadedBundle['manifest']): number {
+  if (manifest.method === 'pause_token') {
+    if (requested !== undefined && requested !== manifest.pause_tokens) {
+      throw new InspectRequestError(`a pause-token model always reads its ${manifest.pause_tokens} pause tokens; k = ${requested} is not possible`);
+    }
+    return manifest.pause_tokens;
+  }
+  const k = requested ?? manifest.default_thoughts;
+  if (!Number.isInteger(k) || k < 0) throw new InspectRequestError(`k must be a whole number ≥ 0 (got ${k})`);
+  if (!manifest.markers && k > 0) throw new InspectRequestError(`a ${manifest.method} model writes no continuous thoughts: k must be 0 (got ${k})`);
+  if (k > MAX_INSPECT_THOUGHTS) throw new InspectRequestError(`k = ${k} is beyond the inspector's cap of ${MAX_INSPECT_THOUGHTS} thoughts`);
+  return k;
+}
+
+/** A word-level vocabulary maps words it never saw to unk: say which, rather than inspect nonsense. */
+function checkKnownWords(bundle: LoadedBundle, question: string, ids: number[]): void {
+  const unk = bundle.tokenizer.unkId;
+  if (unk === null || !ids.includes(unk)) return;
+  const unknown = [...new Set(question.split(/\s+/).flatMap((part) => bundle.tokenizer.encode(part).includes(unk) ? [part] : []))];
+  throw new InspectRequestError(
+    `not in this run's vocabulary: ${unknown.slice(0, 5).map((w) => JSON.stringify(w)).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (the offline model only knows the words of its training set)`,
+  );
+}
+
+function lastColumn(logits: Float32Array, columns: number, vocab: number): Float32Array {
+  return logits.subarray((columns - 1) * vocab, columns * vocab);
+}
+
+/** Rows 0..layers-1 of every thought's stack (the last row needs no lens: it is already normed). */
+function concatLayers(stacks: Float32Array[], layers: number, dim: number): Float32Array {
+  const out = new Float32Array(stacks.length * layers * dim);
+  stacks.forEach((stack, i) => out.set(stack.subarray(0, layers * dim), i * layers * dim));
+  return out;
+}
+
+interface Checkpointed {
+  context: Context;
+  /** Logits of its last column. */
+  logits: Float32Array;
+}
+
+/** Values of every node of the record's graph after j = 0..(pasts.length - 1) thoughts; null for non-graph records. */
+async function computeNodeValues(
+  bundle: LoadedBundle,
+  record: InspectRecord,
+  pasts: Checkpointed[],
+  closing: Float32Array[],
+  embed: (id: number) => Float32Array,
+  vocab: number,
+): Promise<Inspection['node_values']> {
+  const graph = graphOf(record);
+  if (graph === null) return null;
+  const format = stepFormat(graph);
+  const facts = nodeFacts(graph);
+  const tokenizer = bundle.tokenizer;
+  const values: number[][] = graph.symbols.map(() => []);
+  const prefixes: string[] = [];
+  for (const [j, checkpoint] of pasts.entries()) {
+    const query = valueQuery(graph, format, j, { encode: (text) => tokenizer.encode(text), vocabSize: tokenizer.vocabSize, idToToken: (id) => tokenizer.idToToken(id), tokenToId: (t) => tokenizer.tokenToId(t) });
+    prefixes.push(query.prefix);
+    const context = checkpoint.context.fork();
+    const fed = [...closing, ...query.prefixIds.map(embed)];
+    let logits = checkpoint.logits;
+    if (fed.length > 0) {
+      const { out, columns } = await context.feed(fed);
+      logits = lastColumn(out.logits, columns, vocab);
+    }
+    const next = softmax(logits);
+    for (const [node, continuations] of query.continuations.entries()) {
+      let value = 0;
+      for (const tokens of continuations) {
+        let p = next[tokens[0] as number] as number;
+        // Names of several tokens: the product of each token's probability in context.
+        if (tokens.length > 1 && p > 0) {
+          const branch = context.fork();
+          for (let t = 1; t < tokens.length; t++) {
+            const { out, columns } = await branch.feed([embed(tokens[t - 1] as number)]);
+            p *= softmax(lastColumn(out.logits, columns, vocab))[tokens[t] as number] as number;
+          }
+        }
+        value += p;
+      }
+      values[node]?.push(Math.min(1, value));
+    }
+  }
+  const nodes: NodeValue[] = graph.symbols.map((symbol, index) => {
+    const fact = facts[index] as ReturnType<typeof nodeFacts>[number];
+    return { node: symbol, index, height: fact.height, depth: fact.depth, on_answer_branch: fact.onAnswerBranch, values: values[index] as number[] };
+  });
+  return { format, prefixes, nodes };
+}

@@ -5,6 +5,7 @@ import { workbenchVersion } from '../workbench/workbench.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerInspectCommands } from './commands/inspect.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -21,6 +22,7 @@ registerDataCommands(program);
 registerTrainCommand(program);
 registerConfigCommands(program);
 registerRunsCommands(program);
+registerInspectCommands(program);
 registerServeCommand(program);
 registerBenchCommand(program);
 

@@ -192,6 +192,8 @@ export const InspectionSchema = z.object({
   expected_answer: z.string().nullable(),
   correct: z.boolean().nullable(),
   node_values: NodeValuesSchema.nullable(),
+  /** Things the user should know that did not stop the inspection (words read as unknown, as the engine reads them). */
+  warnings: z.array(z.string()),
   timing_ms: z.object({ total: z.number(), thoughts: z.number(), answer: z.number(), node_values: z.number() }),
 });
 export type Inspection = z.infer<typeof InspectionSchema>;

@@ -88,7 +88,7 @@ export async function inspect(bundle: LoadedBundle, decoder: OnnxDecoder, option
   const k = resolveThoughts(options.thoughts, manifest);
 
   const questionIds = tokenizer.encode(`${record.question}\n`, { addSpecialTokens: true });
-  checkKnownWords(bundle, record.question, questionIds);
+  const warnings = unknownWords(bundle, record.question, questionIds);
   const ids = manifest.special_tokens;
   const prompt = manifest.markers ? [...questionIds, ids.bot] : questionIds;
   const closing = manifest.markers ? [ids.eot] : [];
@@ -198,6 +198,7 @@ export async function inspect(bundle: LoadedBundle, decoder: OnnxDecoder, option
     expected_answer: expected,
     correct: expected === null ? null : tokenizer.comparable(answer) === tokenizer.comparable(expected.replace(/,/g, '').trim()),
     node_values: nodeValues,
+    warnings,
     timing_ms: { total: performance.now() - started, thoughts: thoughtsMs, answer: answerMs, node_values: valuesMs },
   };
 }
@@ -216,14 +217,17 @@ function resolveThoughts(requested: number | undefined, manifest: LoadedBundle['
   return k;
 }
 
-/** A word-level vocabulary maps words it never saw to unk: say which, rather than inspect nonsense. */
-function checkKnownWords(bundle: LoadedBundle, question: string, ids: number[]): void {
+/**
+ * A word-level vocabulary reads words it never saw as unk. The engine's evaluation does the same
+ * (a validation question may hold an edge the training set lacks), so the inspection goes on, as
+ * the engine would, and says which words were read so.
+ */
+function unknownWords(bundle: LoadedBundle, question: string, ids: number[]): string[] {
   const unk = bundle.tokenizer.unkId;
-  if (unk === null || !ids.includes(unk)) return;
-  const unknown = [...new Set(question.split(/\s+/).flatMap((part) => bundle.tokenizer.encode(part).includes(unk) ? [part] : []))];
-  throw new InspectRequestError(
-    `not in this run's vocabulary: ${unknown.slice(0, 5).map((w) => JSON.stringify(w)).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (the offline model only knows the words of its training set)`,
-  );
+  if (unk === null || !ids.includes(unk)) return [];
+  const unknown = [...new Set(question.split(/\s+/).flatMap((part) => (bundle.tokenizer.encode(part).includes(unk) ? [part] : [])))];
+  const listed = unknown.slice(0, 5).map((w) => JSON.stringify(w)).join(', ');
+  return [`not in this run's vocabulary, read as unknown (as the engine reads them): ${listed}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`];
 }
 
 function lastColumn(logits: Float32Array, columns: number, vocab: number): Float32Array {

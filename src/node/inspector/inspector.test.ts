@@ -1,0 +1,167 @@
+/**
+ * The inspector against the engine: a tiny Coconut run trained and exported by the real engine,
+ * inspected on onnxruntime-node, compared with the engine's own PyTorch loop (`inspect-reference`):
+ * the same generated tokens, and probabilities, norms and node values within 1e-4.
+ */
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InspectRecord, Inspection } from '../../common/inspector.js';
+import { readDataset } from '../datasets/records.js';
+import { tempDir } from '../testing/fixtures.js';
+import { BundleError, loadBundle, type LoadedBundle } from './bundle.js';
+import { graphOf, stepFormat, valueQuery } from './graphValues.js';
+import { InspectorService } from './inspectorService.js';
+import { OnnxDecoder } from './onnxDecoder.js';
+import { referenceInspection, trainAndExport, type TrainedBundle } from './testing.js';
+import { inspect, InspectRequestError } from './thoughtLoop.js';
+
+const TOLERANCE = 1e-4;
+const home = tempDir('coconut-inspector-');
+let trained: TrainedBundle;
+let bundle: LoadedBundle;
+let decoder: OnnxDecoder;
+let records: InspectRecord[];
+
+beforeAll(async () => {
+  trained = await trainAndExport(home.path);
+  bundle = loadBundle(trained.bundleDir);
+  decoder = await OnnxDecoder.open(bundle.dir, bundle.manifest, { threads: 1 });
+  records = await readDataset(trained.valPath);
+}, 300_000);
+
+afterAll(async () => {
+  await decoder?.release();
+  home.remove();
+});
+
+function expectClose(actual: number, expected: number, what: string): void {
+  expect(Math.abs(actual - expected), `${what}: ${actual} vs ${expected}`).toBeLessThanOrEqual(TOLERANCE);
+}
+
+/** Every figure of `ours` that the reference also computes, compared. */
+function compareWithReference(ours: Inspection, reference: Awaited<ReturnType<typeof referenceInspection>>, k: number): void {
+  expect(ours.generated_ids).toEqual(reference.generated_ids);
+  expect(ours.prompt_tokens).toBe(reference.prompt_ids.length);
+  expect(ours.thoughts).toHaveLength(k);
+  ours.thoughts.forEach((thought, i) => {
+    const vector = reference.thought_vectors[i] as number[];
+    expectClose(thought.norm, Math.hypot(...vector), `thought ${i} norm`);
+    for (const token of thought.top) expectClose(token.prob, reference.thought_probs[i]?.[token.id] as number, `thought ${i} p(${token.token})`);
+    thought.lens.forEach((cell) => {
+      const probs = reference.lens_probs[i]?.[cell.layer] as number[];
+      expectClose(cell.prob, Math.max(...probs), `thought ${i} layer ${cell.layer} top probability`);
+      expectClose(probs[cell.id] as number, cell.prob, `thought ${i} layer ${cell.layer} p(${cell.token})`);
+    });
+  });
+  // Node values are sums of the reference's next-token probabilities after <eot> (edge tokens: no prefix).
+  const graph = graphOf(ours.node_values ? recordOf(ours) : { question: '' });
+  expect(graph).not.toBeNull();
+  const format = stepFormat(graph!);
+  expect(format).toBe('edge_tokens');
+  for (let j = 0; j <= k; j++) {
+    const query = valueQuery(graph!, format, j, { encode: (t) => bundle.tokenizer.encode(t), vocabSize: bundle.tokenizer.vocabSize, idToToken: (id) => bundle.tokenizer.idToToken(id), tokenToId: (t) => bundle.tokenizer.tokenToId(t) });
+    query.continuations.forEach((continuations, node) => {
+      const expected = continuations.reduce((sum, [id]) => sum + (reference.eot_probs[j]?.[id as number] as number), 0);
+      expectClose(ours.node_values?.nodes[node]?.values[j] as number, Math.min(1, expected), `node ${node} value at k=${j}`);
+    });
+  }
+}
+
+const inspected = new Map<Inspection, InspectRecord>();
+const recordOf = (inspection: Inspection): InspectRecord => inspected.get(inspection) as InspectRecord;
+
+async function run(record: InspectRecord, thoughts: number, cache = true): Promise<Inspection> {
+  const result = await inspect(bundle, decoder, { record, thoughts, top: 50, cache });
+  inspected.set(result, record);
+  return result;
+}
+
+describe('the thought loop on onnxruntime-node', () => {
+  it('matches the engine: generated tokens identical, probabilities, norms, lens and node values within 1e-4', async () => {
+    for (const [index, k] of [[0, 2], [1, 0], [2, 1], [3, 3]] as const) {
+      const record = records[index] as InspectRecord;
+      const reference = await referenceInspection(join(trained.runDir, 'checkpoints', 'best.pt'), record.question, k);
+      const ours = await run(record, k);
+      compareWithReference(ours, reference, k);
+      expect(ours.provider).toBe('cpu');
+      expect(ours.node_values?.nodes).toHaveLength(record.idx_to_symbol?.length ?? -1);
+    }
+  }, 120_000);
+
+  it('gives the same inspection with and without the key/value cache', async () => {
+    const record = records[4] as InspectRecord;
+    const cached = await run(record, 2, true);
+    const uncached = await run(record, 2, false);
+    expect(uncached.generated_ids).toEqual(cached.generated_ids);
+    cached.thoughts.forEach((thought, i) => {
+      expectClose(uncached.thoughts[i]?.norm as number, thought.norm, `norm ${i}`);
+      thought.top.forEach((token, j) => expectClose(uncached.thoughts[i]?.top[j]?.prob as number, token.prob, `p ${i}/${j}`));
+    });
+    cached.node_values?.nodes.forEach((node, n) => node.values.forEach((v, j) => expectClose(uncached.node_values?.nodes[n]?.values[j] as number, v, `value ${n}/${j}`)));
+  }, 60_000);
+
+  it('reports the answer, its correctness against the record, and the layers of the lens', async () => {
+    const record = records[5] as InspectRecord;
+    const result = await run(record, bundle.manifest.default_thoughts);
+    expect(result.thoughts_requested).toBe(bundle.manifest.default_thoughts);
+    expect(result.lens_layers).toBe(bundle.manifest.model.layers + 1);
+    expect(result.expected_answer).toBe(record.answer);
+    expect(result.correct).toBe(result.answer === record.answer);
+    expect(result.generated.includes('#') || result.answer === result.generated.trim()).toBe(true);
+    const typed = await run({ question: record.question }, 1);
+    expect(typed.expected_answer).toBeNull();
+    expect(typed.correct).toBeNull();
+    expect(typed.node_values).toBeNull();
+  });
+
+  it('runs in a worker thread with the same result', async () => {
+    const service = new InspectorService();
+    try {
+      const record = records[0] as InspectRecord;
+      const [direct, viaWorker] = [await run(record, 2), await service.inspect(bundle.dir, { record, thoughts: 2, top: 50 })];
+      expect(viaWorker.generated_ids).toEqual(direct.generated_ids);
+      expect(viaWorker.thoughts.map((t) => t.top[0]?.prob)).toEqual(direct.thoughts.map((t) => t.top[0]?.prob));
+      await expect(service.inspect(bundle.dir, { record, thoughts: 99 })).rejects.toThrow(/beyond the inspector's cap/);
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
+});
+
+describe('bad input', () => {
+  it('names k out of range, unknown words and a question longer than the context', async () => {
+    const record = records[0] as InspectRecord;
+    await expect(run(record, 40)).rejects.toThrow(InspectRequestError);
+    const unknown = await run({ question: `${record.question} zebra_crossing` }, 1);
+    expect(unknown.warnings.join(' ')).toMatch(/not in this run's vocabulary, read as unknown .*"zebra_crossing"/);
+    const long = Array.from({ length: 300 }, () => record.question.split(' ')[0]).join(' ');
+    await expect(run({ question: long }, 1)).rejects.toThrow(/positions and the model has 256/);
+  });
+
+  it('names the file at fault in a damaged, foreign or mismatched bundle', async () => {
+    const copy = (name: string) => {
+      const dir = join(home.path, name);
+      cpSync(bundle.dir, dir, { recursive: true });
+      return dir;
+    };
+    const corrupt = copy('corrupt');
+    writeFileSync(join(corrupt, 'decoder.onnx'), 'not a model');
+    await expect(OnnxDecoder.open(corrupt, loadBundle(corrupt).manifest)).rejects.toThrow();
+
+    const mismatched = copy('mismatched');
+    const manifest = JSON.parse(readFileSync(join(mismatched, 'manifest.json'), 'utf8'));
+    manifest.special_tokens.eot = manifest.special_tokens.bot;
+    writeFileSync(join(mismatched, 'manifest.json'), JSON.stringify(manifest));
+    expect(() => loadBundle(mismatched)).toThrow(/tokenizer\.json: token "<\|end-latent\|>" has id \d+; the manifest says eot is/);
+
+    const foreign = copy('foreign');
+    writeFileSync(join(foreign, 'manifest.json'), JSON.stringify({ format: 'something-else' }));
+    expect(() => loadBundle(foreign)).toThrow(BundleError);
+
+    const truncated = copy('truncated');
+    writeFileSync(join(truncated, 'embeddings.f32'), Buffer.alloc(8));
+    expect(() => loadBundle(truncated)).toThrow(/embeddings\.f32: holds 8 bytes/);
+    expect(() => loadBundle(join(home.path, 'nowhere'))).toThrow(/manifest\.json: not found/);
+  });
+});

@@ -1,4 +1,5 @@
-"""Command line: ``python -m coconut_engine train --config CONFIG.yaml --run-dir RUN_DIR``.
+"""Command line: ``python -m coconut_engine train --config CONFIG.yaml --run-dir RUN_DIR``, and the
+tools around training (check-config, bench, tokenizer, export to an ONNX bundle, inspect-reference).
 
 Exit codes: 0 when the run completed or was cancelled (SIGTERM/SIGINT), 1 on any error (an
 ``error`` event says why when the run directory is writable; one line on stderr always does),
@@ -8,12 +9,15 @@ Exit codes: 0 when the run completed or was cancelled (SIGTERM/SIGINT), 1 on any
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__
 from .cancel import Cancellation
@@ -162,6 +166,71 @@ def command_tokenizer(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _stdout_reserved() -> Iterator[TextIO]:
+    """Send whatever libraries print to stderr while the body runs, so that stdout carries only
+    what the command itself writes (JSON a caller parses); yields the real stdout."""
+    out = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        yield out
+    finally:
+        sys.stdout = out
+
+
+def command_export(args: argparse.Namespace) -> int:
+    """A checkpoint to the thought inspector's ONNX bundle (export.py). With --json, stdout carries
+    only JSON lines: one per phase, then the manifest."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    with _stdout_reserved() as out:
+
+        def progress(phase: str, index: int, total: int) -> None:
+            if args.json:
+                print(json.dumps({"type": "progress", "phase": phase, "index": index, "total": total}), file=out, flush=True)
+            else:
+                print(f"[{index}/{total}] {phase}", file=sys.stderr, flush=True)
+
+        try:
+            from .export import export_bundle
+
+            manifest = export_bundle(args.checkpoint, args.out, label=args.label, run_id=args.run_id, run_dir=args.run_dir, progress=progress)
+        except EngineError as error:
+            print(f"error: {_one_line(error.message)}", file=sys.stderr, flush=True)
+            return 1
+        except Exception as error:  # the exporter failing on a model: keep the trace, end with the one line
+            traceback.print_exc(file=sys.stderr)
+            print(f"error: exporting {args.checkpoint} failed: {_one_line(f'{type(error).__name__}: {error}')}", file=sys.stderr, flush=True)
+            return 1
+    if args.json:
+        print(json.dumps({"type": "done", "out": str(Path(args.out)), "manifest": manifest}), flush=True)
+    else:
+        model = manifest["model"]
+        print(
+            f"wrote {args.out}: {model['family']} {model['layers']} layers, {model['hidden_size']} wide, {model['vocab_size']} tokens; "
+            f"{manifest['method']}, {manifest['default_thoughts']} thoughts at stage {manifest['source']['stage']}",
+            flush=True,
+        )
+    return 0
+
+
+def command_inspect_reference(args: argparse.Namespace) -> int:
+    """The inspector's figures for one question in PyTorch (reference.py), one JSON object on
+    stdout, for the ONNX parity tests."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    with _stdout_reserved() as out:
+        try:
+            from .reference import reference_inspection
+
+            result = reference_inspection(args.checkpoint, args.question, args.thoughts, cache=not args.no_cache, max_new_tokens=args.max_new_tokens)
+        except EngineError as error:
+            print(f"error: {_one_line(error.message)}", file=sys.stderr, flush=True)
+            return 1
+    print(json.dumps(result), file=out, flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coconut_engine", description="Coconut Workbench training engine")
     parser.add_argument("--version", action="version", version=f"coconut_engine {__version__}")
@@ -192,6 +261,23 @@ def main(argv: list[str] | None = None) -> int:
     tokenizer_parser.add_argument("--out", required=True, help="the tokenizer.json to write")
     tokenizer_parser.add_argument("--json", action="store_true", help="print a JSON summary")
     tokenizer_parser.set_defaults(handler=command_tokenizer)
+
+    export_parser = commands.add_parser("export", help="export a checkpoint to an ONNX bundle for the thought inspector")
+    export_parser.add_argument("--checkpoint", required=True, help="a checkpoint file (RUN/checkpoints/best.pt)")
+    export_parser.add_argument("--out", required=True, help="the bundle folder to write (replaced as a whole when it exists)")
+    export_parser.add_argument("--label", default="best", help="how the checkpoint is named in the manifest: best, last or a file name")
+    export_parser.add_argument("--run-id", default=None, help="the run's id, recorded in the manifest")
+    export_parser.add_argument("--run-dir", default=None, help="the run's folder, recorded in the manifest")
+    export_parser.add_argument("--json", action="store_true", help="JSON lines on stdout: progress, then the manifest")
+    export_parser.set_defaults(handler=command_export)
+
+    reference_parser = commands.add_parser("inspect-reference", help="the thought inspector's figures for one question, in PyTorch (JSON)")
+    reference_parser.add_argument("--checkpoint", required=True, help="a checkpoint file")
+    reference_parser.add_argument("--question", required=True, help="the question text (without the trailing newline)")
+    reference_parser.add_argument("--thoughts", type=int, required=True, help="continuous thoughts k")
+    reference_parser.add_argument("--no-cache", action="store_true", help="re-run the whole prefix for every thought instead of a key/value cache")
+    reference_parser.add_argument("--max-new-tokens", type=int, default=None, help="greedy answer length (default: the run's max_new_tokens)")
+    reference_parser.set_defaults(handler=command_inspect_reference)
 
     args = parser.parse_args(argv)
     return int(args.handler(args))

@@ -134,17 +134,7 @@ def _from_local_pretrained(config: RunConfig) -> BuiltModel:
 def _from_checkpoint(config: RunConfig) -> BuiltModel:
     assert config.load_model_path is not None
     checkpoint = load_checkpoint(config.load_model_path)
-    model_config = AutoConfig.for_model(**checkpoint["model_config"])
-    causal_lm = AutoModelForCausalLM.from_config(model_config)
-    missing, unexpected = causal_lm.load_state_dict(checkpoint["state_dict"], strict=False)
-    # Tied LM heads may be saved once; anything else missing means the checkpoint does not fit.
-    missing = [name for name in missing if not _is_tied_copy(causal_lm, name)]
-    if missing or unexpected:
-        raise ConfigError(
-            f"config key 'load_model_path': weights do not fit the saved architecture (missing {missing[:3]}, unexpected {unexpected[:3]})",
-            where="load_model_path",
-        )
-    codec = TextCodec.from_saved(checkpoint["tokenizer_json"], checkpoint["tokenizer_meta"])
+    causal_lm, codec = model_from_checkpoint(checkpoint, "config key 'load_model_path'", where="load_model_path")
     notes = [f"loaded {config.load_model_path} ({checkpoint['method']}, {checkpoint['epoch']} epochs)"]
     if checkpoint["model_id"] != config.model_id:
         notes.append(f"the checkpoint's model ({checkpoint['model_id']}) is used; model_id '{config.model_id}' is ignored")
@@ -152,6 +142,24 @@ def _from_checkpoint(config: RunConfig) -> BuiltModel:
         seed = initialise_marker_embeddings(causal_lm, codec)
         notes.append(f"the checkpoint was trained without thought markers: their embeddings start as a copy of '{seed}'")
     return BuiltModel(causal_lm, codec, checkpoint["model_id"], "checkpoint", checkpoint, notes)
+
+
+def model_from_checkpoint(checkpoint: dict, context: str, where: str) -> tuple[PreTrainedModel, TextCodec]:
+    """The model and tokenizer a loaded checkpoint holds, the architecture rebuilt from its saved
+    config (no hub). Shared by training (``load_model_path``) and the ONNX export, which name the
+    checkpoint differently in their errors: ``context`` starts the message, ``where`` locates it."""
+    model_config = AutoConfig.for_model(**checkpoint["model_config"])
+    causal_lm = AutoModelForCausalLM.from_config(model_config)
+    missing, unexpected = causal_lm.load_state_dict(checkpoint["state_dict"], strict=False)
+    # Tied LM heads may be saved once; anything else missing means the checkpoint does not fit.
+    missing = [name for name in missing if not _is_tied_copy(causal_lm, name)]
+    if missing or unexpected:
+        raise ConfigError(
+            f"{context}: weights do not fit the saved architecture (missing {missing[:3]}, unexpected {unexpected[:3]})",
+            where=where,
+        )
+    codec = TextCodec.from_saved(checkpoint["tokenizer_json"], checkpoint["tokenizer_meta"])
+    return causal_lm, codec
 
 
 def _is_tied_copy(causal_lm: PreTrainedModel, name: str) -> bool:

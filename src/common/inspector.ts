@@ -56,7 +56,7 @@ export const BundleManifestSchema = z.object({
     head_dim: z.number().int().positive(),
     /** Rows of the embedding matrix (≥ the tokenizer's size). */
     vocab_size: z.number().int().positive(),
-    /** Longest sequence the position embeddings allow; null when unbounded (rotary). */
+    /** Longest sequence the model config allows (`n_positions` / `max_position_embeddings`); null when it names none. */
     max_positions: z.number().int().positive().nullable(),
   }),
   embeddings: z.object({

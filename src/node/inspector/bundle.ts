@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_VERSION, BundleManifestSchema, type BundleManifest } from '../../common/inspector.js';
-import { loadBundleTokenizer, type BundleTokenizer } from './inspectTokenizer.js';
+import { loadBundleTokenizer, type BundleTokenizer } from '../../common/tokenizer/bundleTokenizer.js';
 
 export class BundleError extends Error {
   constructor(

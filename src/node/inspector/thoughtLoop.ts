@@ -17,7 +17,7 @@ import { MAX_INSPECT_THOUGHTS, type InspectRecord, type Inspection, type LensCel
 import type { LoadedBundle } from './bundle.js';
 import { graphOf, nodeFacts, stepFormat, valueQuery } from './graphValues.js';
 import { argmax, entropy, l2norm, softmax, topIndices } from './numeric.js';
-import type { OnnxDecoder, PastKeyValues } from './onnxDecoder.js';
+import { OnnxDecoder, type PastKeyValues } from './onnxDecoder.js';
 
 /** A problem with the request itself (k, the question): the caller shows it as is. */
 export class InspectRequestError extends Error {
@@ -75,6 +75,36 @@ class Context {
     this.length += rows.length;
     // The new columns are the last `rows.length` of what ran.
     return { out, first: all.length - rows.length, columns: all.length };
+  }
+
+  get cached(): boolean {
+    return this.cache;
+  }
+
+  /**
+   * Several continuations of prefixes of this context in one batched pass: branch b sees only the
+   * first `branches[b].visible` columns (the rest of the shared past is masked out) and then its
+   * own rows, at the positions they would have there. One pass reads the weights once, where a
+   * pass per branch would read them once each (what decoding a small batch on a CPU costs).
+   * Returns the logits of each branch's last row. Needs the cache.
+   */
+  async branches(branches: { visible: number; rows: Float32Array[] }[]): Promise<Float32Array[]> {
+    if (!this.cache || this.past === null) throw new Error('internal: batched branches need the key/value cache');
+    const dim = this.decoder.manifest.model.hidden_size;
+    const vocab = this.decoder.manifest.model.vocab_size;
+    const batch = branches.length;
+    const seq = Math.max(...branches.map((b) => b.rows.length));
+    const embeds = new Float32Array(batch * seq * dim);
+    const mask: number[][] = [];
+    const positions: number[][] = [];
+    branches.forEach((branch, b) => {
+      branch.rows.forEach((row, i) => embeds.set(row, (b * seq + i) * dim));
+      // Padding rows sit after the real ones, so no real row attends to them.
+      mask.push([...Array.from({ length: this.length }, (_, c) => (c < branch.visible ? 1 : 0)), ...Array.from({ length: seq }, (_, i) => (i < branch.rows.length ? 1 : 0))]);
+      positions.push(Array.from({ length: seq }, (_, i) => branch.visible + i));
+    });
+    const out = await this.decoder.step({ embeds, batch, seq, mask, positions, past: OnnxDecoder.tile(this.past, batch) });
+    return branches.map((branch, b) => out.logits.slice((b * seq + branch.rows.length - 1) * vocab, (b * seq + branch.rows.length) * vocab));
   }
 }
 
@@ -262,28 +292,39 @@ async function computeNodeValues(
   const facts = nodeFacts(graph);
   const tokenizer = bundle.tokenizer;
   const values: number[][] = graph.symbols.map(() => []);
-  const prefixes: string[] = [];
-  for (const [j, checkpoint] of pasts.entries()) {
-    const query = valueQuery(graph, format, j, { encode: (text) => tokenizer.encode(text), vocabSize: tokenizer.vocabSize, idToToken: (id) => tokenizer.idToToken(id), tokenToId: (t) => tokenizer.tokenToId(t) });
-    prefixes.push(query.prefix);
-    const context = checkpoint.context.fork();
-    const fed = [...closing, ...query.prefixIds.map(embed)];
-    let logits = checkpoint.logits;
-    if (fed.length > 0) {
-      const { out, columns } = await context.feed(fed);
-      logits = lastColumn(out.logits, columns, vocab);
+  const queryTokenizer = { encode: (text: string) => tokenizer.encode(text), vocabSize: tokenizer.vocabSize, idToToken: (id: number) => tokenizer.idToToken(id), tokenToId: (t: string) => tokenizer.tokenToId(t) };
+  const queries = pasts.map((_, j) => valueQuery(graph, format, j, queryTokenizer));
+  const fed = queries.map((query) => [...closing, ...query.prefixIds.map(embed)]);
+  // The distribution after each k's forced <eot> and prefix: one batched pass over the longest
+  // context when the cache is on (every shorter one is a prefix of it), else a pass per k.
+  const last = pasts[pasts.length - 1] as Checkpointed;
+  let firsts: Float32Array[];
+  if (last.context.cached && pasts.length > 1 && fed.every((rows) => rows.length > 0)) {
+    firsts = await last.context.branches(pasts.map((checkpoint, j) => ({ visible: checkpoint.context.length, rows: fed[j] as Float32Array[] })));
+  } else {
+    firsts = [];
+    for (const [j, checkpoint] of pasts.entries()) {
+      const rows = fed[j] as Float32Array[];
+      if (rows.length === 0) firsts.push(checkpoint.logits);
+      else {
+        const { out, columns } = await checkpoint.context.fork().feed(rows);
+        firsts.push(lastColumn(out.logits, columns, vocab));
+      }
     }
-    const next = softmax(logits);
+  }
+  for (const [j, query] of queries.entries()) {
+    const next = softmax(firsts[j] as Float32Array);
     for (const [node, continuations] of query.continuations.entries()) {
       let value = 0;
       for (const tokens of continuations) {
         let p = next[tokens[0] as number] as number;
         // Names of several tokens: the product of each token's probability in context.
         if (tokens.length > 1 && p > 0) {
-          const branch = context.fork();
+          const branch = (pasts[j] as Checkpointed).context.fork();
+          let { out, columns } = await branch.feed([...(fed[j] as Float32Array[]), embed(tokens[0] as number)]);
           for (let t = 1; t < tokens.length; t++) {
-            const { out, columns } = await branch.feed([embed(tokens[t - 1] as number)]);
             p *= softmax(lastColumn(out.logits, columns, vocab))[tokens[t] as number] as number;
+            if (t < tokens.length - 1) ({ out, columns } = await branch.feed([embed(tokens[t] as number)]));
           }
         }
         value += p;
@@ -291,6 +332,7 @@ async function computeNodeValues(
       values[node]?.push(Math.min(1, value));
     }
   }
+  const prefixes = queries.map((query) => query.prefix);
   const nodes: NodeValue[] = graph.symbols.map((symbol, index) => {
     const fact = facts[index] as ReturnType<typeof nodeFacts>[number];
     return { node: symbol, index, height: fact.height, depth: fact.depth, on_answer_branch: fact.onAnswerBranch, values: values[index] as number[] };

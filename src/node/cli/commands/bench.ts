@@ -11,7 +11,8 @@ import { Option, type Command } from 'commander';
 import { generateDatasetFile } from '../../datasets/generate.js';
 import { getGenerator, resolveGeneratorParams } from '../../datasets/generators.js';
 import { engineEnv, engineStatus } from '../../engine/launcher.js';
-import { CliError } from '../output.js';
+import { reportInspectorBench, runInspectorBench } from '../../inspector/bench.js';
+import { CliError, printJson } from '../output.js';
 import { parseWhole } from '../parsers.js';
 
 /** Enough for the training batches and two evaluation batches of the benchmark. */
@@ -24,6 +25,7 @@ interface BenchOptions {
   compile?: boolean;
   threads?: number;
   json?: boolean;
+  part: 'all' | 'engine' | 'inspector';
 }
 
 export function registerBenchCommand(program: Command): void {
@@ -35,28 +37,38 @@ export function registerBenchCommand(program: Command): void {
     .option('--bf16', 'bfloat16 autocast (CUDA only)')
     .option('--compile', 'also time the stage-3 training step under torch.compile')
     .option('--threads <n>', 'torch CPU threads', parseWhole(1))
+    .addOption(new Option('--part <which>', 'engine (training and evaluation), inspector (onnxruntime-node inspections) or all').choices(['all', 'engine', 'inspector']).default('all'))
     .option('--json', 'print the figures as JSON')
     .action(async (options: BenchOptions) => {
       const status = engineStatus();
       if (!status.python) throw new CliError(status.problem ?? 'the engine is not set up');
-      const dir = await mkdtemp(join(tmpdir(), 'coconut-bench-'));
-      try {
-        const data = join(dir, 'prosqa.json');
-        const generator = getGenerator('prosqa');
-        await generateDatasetFile({ generator, params: resolveGeneratorParams(generator, {}), seed: 0, count: BENCH_RECORDS, outFile: data });
-        const args = ['-m', 'coconut_engine', 'bench', '--data', data, '--device', options.device, '--steps', String(options.steps)];
-        if (options.bf16) args.push('--bf16');
-        if (options.compile) args.push('--compile');
-        if (options.threads !== undefined) args.push('--threads', String(options.threads));
-        if (options.json) args.push('--json');
-        const code = await new Promise<number>((resolve, reject) => {
-          const child = spawn(status.python as string, args, { env: engineEnv(), stdio: 'inherit' });
-          child.on('error', reject);
-          child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 130 : 1)));
-        });
-        if (code !== 0) throw new CliError('the benchmark did not finish (see above)', code);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
+      if (options.part !== 'inspector') await engineBench(options, status.python);
+      if (options.part !== 'engine') {
+        const results = await runInspectorBench({ progress: options.json ? undefined : (line) => console.error(line) });
+        if (options.json) printJson({ inspector: results });
+        else console.log(`\n${reportInspectorBench(results)}`);
       }
     });
+}
+
+async function engineBench(options: BenchOptions, python: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'coconut-bench-'));
+  try {
+    const data = join(dir, 'prosqa.json');
+    const generator = getGenerator('prosqa');
+    await generateDatasetFile({ generator, params: resolveGeneratorParams(generator, {}), seed: 0, count: BENCH_RECORDS, outFile: data });
+    const args = ['-m', 'coconut_engine', 'bench', '--data', data, '--device', options.device, '--steps', String(options.steps)];
+    if (options.bf16) args.push('--bf16');
+    if (options.compile) args.push('--compile');
+    if (options.threads !== undefined) args.push('--threads', String(options.threads));
+    if (options.json) args.push('--json');
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(python, args, { env: engineEnv(), stdio: 'inherit' });
+      child.on('error', reject);
+      child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 130 : 1)));
+    });
+    if (code !== 0) throw new CliError('the benchmark did not finish (see above)', code);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

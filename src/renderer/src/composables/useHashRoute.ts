@@ -1,10 +1,14 @@
-/** A tiny hash router: `#/` runs, `#/new` new run, `#/runs/<id>` one run, `#/datasets` and `#/datasets/<name>`. */
+/**
+ * A tiny hash router: `#/` runs, `#/new` new run, `#/runs/<id>` one run, `#/inspect/<id>` the thought
+ * inspector on one run, `#/datasets` and `#/datasets/<name>`.
+ */
 import { computed, onScopeDispose, ref, type ComputedRef } from 'vue';
 
 export type Route =
   | { name: 'runs' }
   | { name: 'new' }
   | { name: 'run'; id: string }
+  | { name: 'inspect'; id: string }
   | { name: 'datasets'; dataset: string | null }
   | { name: 'missing'; path: string };
 
@@ -14,6 +18,8 @@ export function parseHash(hash: string): Route {
   if (path === '/new') return { name: 'new' };
   const run = /^\/runs\/([^/]+)$/.exec(path);
   if (run?.[1]) return { name: 'run', id: decodeURIComponent(run[1]) };
+  const inspect = /^\/inspect\/([^/]+)$/.exec(path);
+  if (inspect?.[1]) return { name: 'inspect', id: decodeURIComponent(inspect[1]) };
   if (path === '/datasets') return { name: 'datasets', dataset: null };
   const dataset = /^\/datasets\/([^/]+)$/.exec(path);
   if (dataset?.[1]) return { name: 'datasets', dataset: decodeURIComponent(dataset[1]) };
@@ -28,6 +34,8 @@ export function hrefOf(route: Route): string {
       return '#/new';
     case 'run':
       return `#/runs/${encodeURIComponent(route.id)}`;
+    case 'inspect':
+      return `#/inspect/${encodeURIComponent(route.id)}`;
     case 'datasets':
       return route.dataset === null ? '#/datasets' : `#/datasets/${encodeURIComponent(route.dataset)}`;
     case 'missing':

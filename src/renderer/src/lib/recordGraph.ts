@@ -16,6 +16,17 @@ export interface GraphRecord {
 
 export type NodeRole = 'root' | 'target' | 'negative' | 'path' | 'other';
 
+/**
+ * Colours that replace the role colours (the inspector's node values), by node index, with the
+ * nodes to outline, a short label under each node's name and a line for its tooltip.
+ */
+export interface NodePaint {
+  colors: string[];
+  outlined: boolean[];
+  labels: string[];
+  notes: string[];
+}
+
 export interface GraphNode {
   index: number;
   symbol: string;

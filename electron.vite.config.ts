@@ -1,7 +1,7 @@
 /**
  * electron-vite build of the desktop app: main process, preload script and renderer.
  *
- * - main:     src/main/index.ts    → out/main/
+ * - main:     src/main/index.ts    → out/main/ (with the inspector's worker thread beside it: out/main/inspectWorker.js)
  * - preload:  src/preload/index.ts → out/preload/index.cjs (CommonJS: a sandboxed preload cannot be ESM)
  * - renderer: src/renderer         → out/renderer/ (shared with `vite.renderer.config.ts`)
  */
@@ -17,7 +17,11 @@ export default defineConfig({
     build: {
       outDir: resolve(repoRoot, 'out/main'),
       rollupOptions: {
-        input: { index: resolve(repoRoot, 'src/main/index.ts') },
+        input: {
+          index: resolve(repoRoot, 'src/main/index.ts'),
+          // A worker thread is its own entry: InspectorService starts it from beside the main bundle.
+          inspectWorker: resolve(repoRoot, 'src/node/inspector/inspectWorker.ts'),
+        },
       },
     },
   },

@@ -3,7 +3,8 @@
  * inspected on onnxruntime-node, compared with the engine's own PyTorch loop (`inspect-reference`):
  * the same generated tokens, and probabilities, norms and node values within 1e-4.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectRecord, Inspection } from '../../common/inspector.js';
@@ -164,4 +165,57 @@ describe('bad input', () => {
     expect(() => loadBundle(truncated)).toThrow(/embeddings\.f32: holds 8 bytes/);
     expect(() => loadBundle(join(home.path, 'nowhere'))).toThrow(/manifest\.json: not found/);
   });
+});
+
+/** The real command line, as a user runs it. */
+function coconut(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['bin/coconut.mjs', ...args], { encoding: 'utf8', env: { ...process.env, COCONUT_HOME: home.path } });
+  return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('coconut export and coconut inspect', () => {
+  it('inspect --json prints the documented object; a run folder uses its fresh bundle', () => {
+    const { code, stdout, stderr } = coconut('inspect', trained.runDir, '--dataset', trained.valPath, '--index', '0', '--thoughts', '2', '--top', '3', '--json');
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as Inspection;
+    expect(result.thoughts).toHaveLength(2);
+    expect(result.thoughts[0]?.top).toHaveLength(3);
+    expect(result.thoughts[0]?.top.map((t) => t.prob)).toEqual([...(result.thoughts[0]?.top.map((t) => t.prob) ?? [])].sort((a, b) => b - a));
+    expect(Object.keys(result.thoughts[0] ?? {})).toEqual(expect.arrayContaining(['top', 'norm', 'entropy', 'lens']));
+    expect(result.provider).toBe('cpu');
+    expect(typeof result.reasoning).toBe('string');
+    expect(typeof result.answer).toBe('string');
+    const node = result.node_values?.nodes[0];
+    expect(node && Object.keys(node)).toEqual(expect.arrayContaining(['node', 'height', 'on_answer_branch', 'values']));
+    expect(node?.values).toHaveLength(3);
+    expect(stderr).not.toMatch(/exporting/); // the bundle from beforeAll was still fresh
+  }, 60_000);
+
+  it('export --json writes a bundle where asked and prints its manifest', () => {
+    const out = join(home.path, 'exported-last');
+    const { code, stdout, stderr } = coconut('export', trained.runDir, '--checkpoint', 'last', '--out', out, '--json');
+    expect(code, stderr).toBe(0);
+    const printed = JSON.parse(stdout) as { out: string; manifest: { source: { checkpoint: string }; method: string } };
+    expect(printed.out).toBe(out);
+    expect(printed.manifest.source.checkpoint).toBe('last');
+    expect(printed.manifest.method).toBe('coconut');
+    expect(existsSync(join(out, 'decoder.onnx'))).toBe(true);
+    const human = coconut('inspect', out, '--question', (records[0] as InspectRecord).question, '--thoughts', '1');
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^thought 1: /m);
+    expect(human.stdout).toMatch(/^answer: /m);
+  }, 120_000);
+
+  it('says what is wrong in one line, with a non-zero exit code', () => {
+    const beyond = coconut('inspect', trained.bundleDir, '--question', 'x', '--thoughts', '40');
+    expect(beyond.code).toBe(1);
+    expect(beyond.stderr.trim()).toMatch(/^coconut: k = 40 is beyond the inspector's cap of 32 thoughts$/);
+    const noQuestion = coconut('inspect', trained.bundleDir);
+    expect(noQuestion.stderr.trim()).toBe('coconut: give the question: --question TEXT, or --dataset FILE --index I');
+    const noRun = coconut('export', join(home.path, 'no-such-run'));
+    expect(noRun.code).toBe(1);
+    expect(noRun.stderr).toMatch(/is neither a run id .* nor a run folder/);
+    const index = coconut('inspect', trained.bundleDir, '--dataset', trained.valPath, '--index', '999');
+    expect(index.stderr.trim()).toMatch(/^coconut: --index 999: .* has 12 records \(0–11\)$/);
+  }, 60_000);
 });

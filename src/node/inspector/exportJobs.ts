@@ -26,6 +26,8 @@ export class ExportJobs {
   private readonly jobs = new Map<string, ExportJob>();
   private readonly running = new Map<string, Promise<ExportJob>>();
   private readonly listeners = new Set<ExportJobListener>();
+  /** Each job's bundle folder: a second request for the same folder joins the running job. */
+  private readonly outDirs = new Map<string, string>();
 
   list(): ExportJob[] {
     return [...this.jobs.values()].map((job) => ({ ...job }));
@@ -39,7 +41,7 @@ export class ExportJobs {
 
   /** Starts (or joins) the export of `request.outDir`; returns the job as it stands and a promise of its end. */
   start(request: ExportRequest): { job: ExportJob; done: Promise<ExportJob> } {
-    const existing = [...this.jobs.values()].find((job) => job.status === 'running' && job.out === null && this.keyOf(job) === request.outDir);
+    const existing = [...this.jobs.values()].find((job) => job.status === 'running' && this.outDirs.get(job.id) === request.outDir);
     if (existing) return { job: { ...existing }, done: this.running.get(existing.id) as Promise<ExportJob> };
     const job: ExportJob = {
       id: randomBytes(6).toString('hex'),
@@ -62,11 +64,6 @@ export class ExportJobs {
     this.running.set(job.id, done);
     void done.finally(() => this.running.delete(job.id));
     return { job: { ...job }, done };
-  }
-
-  private readonly outDirs = new Map<string, string>();
-  private keyOf(job: ExportJob): string | undefined {
-    return this.outDirs.get(job.id);
   }
 
   private async run(job: ExportJob, request: ExportRequest): Promise<ExportJob> {

@@ -12,6 +12,7 @@ import { readDataset } from '../datasets/records.js';
 import { tempDir } from '../testing/fixtures.js';
 import { BundleError, loadBundle, type LoadedBundle } from './bundle.js';
 import { graphOf, stepFormat, valueQuery } from './graphValues.js';
+import { ExportJobs } from './exportJobs.js';
 import { InspectorService } from './inspectorService.js';
 import { OnnxDecoder } from './onnxDecoder.js';
 import { referenceInspection, trainAndExport, type TrainedBundle } from './testing.js';
@@ -217,5 +218,26 @@ describe('coconut export and coconut inspect', () => {
     expect(noRun.stderr).toMatch(/is neither a run id .* nor a run folder/);
     const index = coconut('inspect', trained.bundleDir, '--dataset', trained.valPath, '--index', '999');
     expect(index.stderr.trim()).toMatch(/^coconut: --index 999: .* has 12 records \(0–11\)$/);
+  }, 60_000);
+});
+
+describe('export jobs', () => {
+  it('joins a running export of the same folder, and reports a failed one with the file at fault', async () => {
+    const jobs = new ExportJobs();
+    const seen: string[] = [];
+    jobs.subscribe((job) => seen.push(`${job.status}:${job.phase ?? '-'}`));
+    const junk = join(home.path, 'junk.pt');
+    writeFileSync(junk, 'not a checkpoint');
+    const request = { runId: null, runDir: home.path, label: 'junk', checkpointFile: junk, outDir: join(home.path, 'junk-bundle') };
+    const first = jobs.start(request);
+    const second = jobs.start(request);
+    expect(second.job.id).toBe(first.job.id);
+    const done = await first.done;
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/junk\.pt/);
+    expect(existsSync(request.outDir)).toBe(false);
+    expect(seen[0]).toBe('running:-');
+    expect(seen.at(-1)).toBe('failed:load');
+    expect(jobs.list().map((job) => job.id)).toEqual([first.job.id]);
   }, 60_000);
 });

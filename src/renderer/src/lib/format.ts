@@ -62,3 +62,9 @@ export function compactNumber(n: number): string {
   if (Math.abs(n) >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
   return String(n);
 }
+
+/** Which records a page shows, as `21–40 of 95`; null when there are none. */
+export function pageRange(page: number, perPage: number, total: number): string | null {
+  if (total === 0) return null;
+  return `${page * perPage + 1}–${Math.min(total, (page + 1) * perPage)} of ${total}`;
+}

@@ -99,4 +99,18 @@ describe('step formats and value queries', () => {
     expect(k1.continuations[1]?.map(([id]) => tokenizer.idToToken(id!)).sort()).toEqual(['2_4', '2_5', '2_9']);
     expect(k1.continuations[0]).toEqual([[tokenizer.tokenToId('7_2')], [tokenizer.tokenToId('7_5')]]);
   });
+
+  it('edge tokens under a subword tokenizer: the text of the step, with its newline at k = 0 and its "_" after', () => {
+    // Characters as tokens: every edge is several tokens, as byte-level BPE writes "41_24".
+    const chars = ['0', '1', '2', '3', '4', '5', '7', '8', '9', '_', '\n'];
+    const tokenizer: QueryTokenizer = {
+      encode: (text) => [...text].map((c) => chars.indexOf(c)),
+      vocabSize: chars.length,
+      idToToken: (id) => chars[id],
+      tokenToId: (t) => (chars.includes(t) ? chars.indexOf(t) : undefined),
+    };
+    const graph = graphOf({ ...record, idx_to_symbol: ['7', '2', '5', '9', '4', '8'], steps: ['7_2', '2_9'] })!;
+    expect(valueQuery(graph, 'edge_tokens', 0, tokenizer).continuations[1]).toEqual([tokenizer.encode('7_2\n')]);
+    expect(valueQuery(graph, 'edge_tokens', 2, tokenizer).continuations[3]).toEqual([tokenizer.encode('9_')]);
+  });
 });

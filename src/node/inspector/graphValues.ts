@@ -9,8 +9,9 @@
  * first step still starts at the entity, so its *object* is scored ("{entity} is a {node}").
  * Either way k = 1 scores the entity's children and k = 2 the next frontier. The reachability
  * formats say the same with node ids: pairs ("3 7") score the first id (k ≥ 1) or the id after the
- * entity's (k = 0); edge tokens ("3_7", one token) sum the probabilities of every edge token that
- * leaves the node (k ≥ 1) or score the token from the entity to it (k = 0).
+ * entity's (k = 0); edge tokens ("3_7", one word-level token) sum the probabilities of every edge
+ * token that leaves the node (k ≥ 1) or score the token from the entity to it (k = 0); a subword
+ * tokenizer that spells an edge in several tokens scores the text "3_" (k ≥ 1) or "{entity}_3\n".
  *
  * Pure: graph facts and the token sequences to score; the decoder runs elsewhere.
  */
@@ -101,8 +102,15 @@ export interface ValueQuery {
 export function valueQuery(graph: GraphQuestion, format: StepFormat, k: number, tokenizer: QueryTokenizer): ValueQuery {
   const root = graph.symbols[graph.root] as string;
   if (format === 'edge_tokens') {
-    // Every continuation is one vocabulary token; an edge the vocabulary lacks cannot be written.
     const continuations: number[][][] = graph.symbols.map(() => []);
+    if (tokenizer.encode(`${root}_${root}`).length > 1) {
+      // A subword tokenizer writes an edge in several tokens: score the text itself. At k = 0 the
+      // whole first step with its newline (so that "4_2" does not also count "4_21"); from k = 1
+      // the subject and its "_" (so that "3" does not also count "35").
+      graph.symbols.forEach((symbol, node) => continuations[node]?.push(tokenizer.encode(k === 0 ? `${root}_${symbol}\n` : `${symbol}_`)));
+      return { prefix: '', prefixIds: [], continuations };
+    }
+    // A word-level vocabulary holds each edge as one token; an edge it lacks cannot be written.
     const bySymbol = new Map(graph.symbols.map((symbol, index) => [symbol, index]));
     if (k === 0) {
       graph.symbols.forEach((symbol, node) => {

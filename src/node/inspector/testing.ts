@@ -193,16 +193,24 @@ def reference(checkpoint, queries):
     results = []
     for query in queries:
         result = reference_inspection(checkpoint, query["question"], query["thoughts"], cache=query["cache"])
-        sequences = []
         ids, first, _ = prompt_ids(source, query["question"], query["thoughts"])
+        passes = {}  # fed ids -> next-token probabilities at each column (one pass per distinct input)
+
+        def run(fed, k):
+            key = (k, tuple(fed))
+            if key not in passes:
+                batch = collate([fed], codec.latent_id, codec.pad_id, align_end=True)
+                with torch.no_grad():
+                    hidden = model.run(batch.input_ids, batch.attention_mask, batch.position_ids, first, k).hidden[0]
+                    passes[key] = torch.softmax(head(hidden).float(), dim=-1)
+            return passes[key]
+
+        sequences = []
         for scored in query.get("sequences", []):
             k, prefix, tokens = scored["k"], scored["prefix"], scored["tokens"]
             context = [*ids[: first + k], *([codec.eot_id] if source.curriculum.uses_markers else []), *prefix]
-            full = [*context, *tokens]
-            batch = collate([full], codec.latent_id, codec.pad_id, align_end=True)
-            with torch.no_grad():
-                hidden = model.run(batch.input_ids, batch.attention_mask, batch.position_ids, first, k).hidden[0]
-                probs = torch.softmax(head(hidden).float(), dim=-1)
+            # Column len(context) - 1 + t predicts token t; the last token need not be fed.
+            probs = run([*context, *tokens[:-1]], k)
             p = 1.0
             for t, token in enumerate(tokens):
                 p *= float(probs[len(context) - 1 + t, token])

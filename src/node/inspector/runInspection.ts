@@ -11,15 +11,15 @@ export function startExport(
   runId: string | null,
   runDir: string,
   checkpoint: string,
-  outDir?: string,
+  options: { outDir?: string; allowFiles?: boolean } = {},
 ): { job: ExportJob; done: Promise<ExportJob> } {
-  const ref = resolveCheckpoint(runDir, checkpoint);
-  return exports.start({ runId, runDir, label: ref.label, checkpointFile: ref.file, outDir: outDir ?? bundleDirFor(runDir, ref.label) });
+  const ref = resolveCheckpoint(runDir, checkpoint, options);
+  return exports.start({ runId, runDir, label: ref.label, checkpointFile: ref.file, outDir: options.outDir ?? bundleDirFor(runDir, ref.label) });
 }
 
 /** The bundle of a run's checkpoint, when one exists and still matches it; `not_found` (export first) otherwise. */
-export function bundleForInspection(runDir: string, checkpoint: string): string {
-  const ref = resolveCheckpoint(runDir, checkpoint);
+export function bundleForInspection(runDir: string, checkpoint: string, options: { allowFiles?: boolean } = {}): string {
+  const ref = resolveCheckpoint(runDir, checkpoint, options);
   const dir = bundleDirFor(runDir, ref.label);
   if (!isBundleDir(dir)) throw new ApiError('not_found', `checkpoint ${ref.label} has no exported bundle yet: export it first`);
   let manifest;

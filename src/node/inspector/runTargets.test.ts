@@ -29,6 +29,14 @@ describe("a run's checkpoints", () => {
     expect(resolveCheckpoint(run.path, 'epoch-2.pt').label).toBe('epoch-2');
   });
 
+  it('takes a path to another checkpoint file only where files are allowed (the command line, not the API)', () => {
+    checkpoint('best.pt');
+    const elsewhere = join(run.path, 'other.pt');
+    writeFileSync(elsewhere, 'x');
+    expect(() => resolveCheckpoint(run.path, elsewhere)).toThrow(/no checkpoint/);
+    expect(resolveCheckpoint(run.path, elsewhere, { allowFiles: true })).toMatchObject({ label: 'other', file: elsewhere });
+  });
+
   it('says plainly when there is no checkpoint yet, or no such one', () => {
     expect(() => resolveCheckpoint(run.path, 'best')).toThrow(/has no checkpoint yet/);
     checkpoint('epoch-1.pt');

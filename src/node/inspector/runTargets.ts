@@ -33,15 +33,19 @@ export function listCheckpoints(runDir: string): CheckpointRef[] {
   return [...refs, ...epochs];
 }
 
-/** `best`, `last`, `epoch-N`, a file name in `checkpoints/`, or a path to a checkpoint file. */
-export function resolveCheckpoint(runDir: string, choice: string): CheckpointRef {
+/**
+ * `best`, `last`, `epoch-N` or a file name in `checkpoints/`; with `allowFiles` (the command line,
+ * where the user names files anyway) also a path to any checkpoint file. The API never takes
+ * paths: a page could otherwise have the host read any file it names.
+ */
+export function resolveCheckpoint(runDir: string, choice: string, options: { allowFiles?: boolean } = {}): CheckpointRef {
   const refs = listCheckpoints(runDir);
   if (refs.length === 0) throw new ApiError('not_found', `the run at ${runDir} has no checkpoint yet (checkpoints are written after each evaluated epoch)`);
   const wanted = choice.replace(/\.pt$/, '');
   const found = refs.find((ref) => ref.label === wanted || basename(ref.file) === choice);
   if (found) return found;
   const asPath = resolve(choice);
-  if (choice.endsWith('.pt') && existsSync(asPath) && statSync(asPath).isFile()) {
+  if (options.allowFiles && choice.endsWith('.pt') && existsSync(asPath) && statSync(asPath).isFile()) {
     return { label: basename(asPath, '.pt').replace(/[^A-Za-z0-9._-]/g, '_'), file: asPath, epoch: null };
   }
   throw new ApiError('not_found', `no checkpoint ${JSON.stringify(choice)} in ${join(runDir, RUN_FILES.checkpoints)} (have: ${refs.map((r) => r.label).join(', ')})`);

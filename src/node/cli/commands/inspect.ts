@@ -97,7 +97,7 @@ async function recordFrom(options: InspectCliOptions): Promise<InspectRecord> {
 async function bundleFor(target: string, checkpoint: string, progress: boolean): Promise<string> {
   if (isBundleDir(target)) return resolve(target);
   const { runId, dir } = resolveRun(new RunStore(defaultHome()), target);
-  const ref = resolveCheckpoint(dir, checkpoint);
+  const ref = resolveCheckpoint(dir, checkpoint, { allowFiles: true });
   const bundleDir = bundleDirFor(dir, ref.label);
   if (isBundleDir(bundleDir)) {
     try {
@@ -115,7 +115,7 @@ async function exportWithProgress(runId: string | null, runDir: string, checkpoi
   const unsubscribe = jobs.subscribe((job) => {
     if (progress && job.status === 'running' && job.phase) console.error(`  [${job.index + 1}/${job.total}] ${job.phase}`);
   });
-  const { done } = startExport(jobs, runId, runDir, checkpoint, outDir);
+  const { done } = startExport(jobs, runId, runDir, checkpoint, { outDir, allowFiles: true });
   const job = await done;
   unsubscribe();
   if (job.status !== 'completed' || job.out === null) throw new CliError(`export failed: ${job.error ?? 'unknown error'}`);

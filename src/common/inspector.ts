@@ -208,7 +208,7 @@ export const ExportJobSchema = z.object({
   run_id: z.string(),
   checkpoint: z.string(),
   status: z.enum(EXPORT_JOB_STATUSES),
-  /** The engine's phase (load, decoder, lens, embeddings, tokenizer, verify) and its place among them. */
+  /** The engine's phase now running (load, decoder, lens, embeddings, tokenizer, verify) and its place among them, from 1; `index` = `total` once completed. */
   phase: z.string().nullable(),
   index: count,
   total: count,

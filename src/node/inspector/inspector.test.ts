@@ -201,6 +201,17 @@ describe('coconut export and coconut inspect', () => {
     expect(printed.manifest.source.checkpoint).toBe('last');
     expect(printed.manifest.method).toBe('coconut');
     expect(existsSync(join(out, 'decoder.onnx'))).toBe(true);
+    const progress = coconut('export', trained.runDir, '--checkpoint', 'epoch-1', '--out', join(home.path, 'exported-1'));
+    expect(progress.code, progress.stderr).toBe(0);
+    expect(progress.stderr.split('\n').filter((line) => /^ {2}\[\d\/\d\] /.test(line)).map((line) => line.trim())).toEqual([
+      '[1/6] load',
+      '[2/6] decoder',
+      '[3/6] lens',
+      '[4/6] embeddings',
+      '[5/6] tokenizer',
+      '[6/6] verify',
+    ]);
+    expect(progress.stdout).toMatch(/^wrote .*exported-1 \(gpt2, 2 layers, coconut, 0 thoughts at stage 0\)$/m);
     const human = coconut('inspect', out, '--question', (records[0] as InspectRecord).question, '--thoughts', '1');
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^thought 1: /m);

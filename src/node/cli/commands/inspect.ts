@@ -49,7 +49,7 @@ export function registerInspectCommands(program: Command): void {
       const out = await exportWithProgress(runId, dir, options.checkpoint, options.out ? resolve(options.out) : undefined, !options.json);
       const manifest = readManifest(out);
       if (options.json) printJson({ out, manifest });
-      else console.log(`wrote ${out} (${manifest.model.family}, ${manifest.model.layers} layers, ${manifest.method}, ${manifest.default_thoughts} thoughts at stage ${manifest.source.stage})`);
+      else console.log(`wrote ${out} (${manifest.model.family}, ${manifest.model.layers} layers, ${manifest.method}, ${manifest.default_thoughts} thought${manifest.default_thoughts === 1 ? '' : 's'} at stage ${manifest.source.stage})`);
     });
 
   program
@@ -113,7 +113,7 @@ async function bundleFor(target: string, checkpoint: string, progress: boolean):
 async function exportWithProgress(runId: string | null, runDir: string, checkpoint: string, outDir: string | undefined, progress: boolean): Promise<string> {
   const jobs = new ExportJobs();
   const unsubscribe = jobs.subscribe((job) => {
-    if (progress && job.status === 'running' && job.phase) console.error(`  [${job.index + 1}/${job.total}] ${job.phase}`);
+    if (progress && job.status === 'running' && job.phase) console.error(`  [${job.index}/${job.total}] ${job.phase}`);
   });
   const { done } = startExport(jobs, runId, runDir, checkpoint, { outDir, allowFiles: true });
   const job = await done;

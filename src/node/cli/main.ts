@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { ApiError } from '../../common/api.js';
 import { workbenchVersion } from '../workbench/workbench.js';
+import { registerAnalyseCommands } from './commands/analyse.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
@@ -25,6 +26,7 @@ registerRunsCommands(program);
 registerInspectCommands(program);
 registerServeCommand(program);
 registerBenchCommand(program);
+registerAnalyseCommands(program);
 
 try {
   await program.parseAsync(process.argv);

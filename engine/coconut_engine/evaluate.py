@@ -9,18 +9,27 @@ Scoring (the reference's): the answer is the generated text after the last ``#``
 stripped, compared exactly with the record's answer (commas removed, stripped); word-level
 vocabularies compare word sequences (tokenizer.py). The reasoning exact match compares the text
 before the first ``#`` with the steps the model is still expected to write at this stage.
+
+Every question's outcome is kept too (``EvalResult.predictions``, one dict per record, see
+``prediction_row``); the training loop writes them to ``RUN_DIR/predictions/epoch-N.jsonl``
+(``write_predictions``; ``eval-N.jsonl`` for only_eval), one JSON object per line, ordered by
+the record's index.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import torch
 
 from .batching import collate
+from .checkpoint import write_text_atomically
 from .curriculum import Curriculum, EncodedRecord
 from .data import Record
 from .model import CoconutModel
@@ -38,6 +47,8 @@ class EvalResult:
     forward_passes: int  # summed over questions: thought passes (or the one prompt pass) + one per generated token
     seconds: float
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (question, generated, answer)
+    # One row per question scored here (see prediction_row), in scoring order.
+    predictions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def accuracy(self) -> float:
@@ -72,6 +83,45 @@ def answer_of(text: str) -> str:
 def reasoning_of(text: str) -> str:
     """The reasoning text: everything before the first '#', stripped."""
     return text.split("#")[0].strip()
+
+
+PREDICTIONS_DIR = "predictions"
+
+
+def predictions_file(run_dir: Path, epoch: int, only_eval: bool) -> str:
+    """Where an evaluation's predictions go, relative to the run directory. Training writes
+    ``epoch-N.jsonl``, numbered from 1 like the checkpoints (``epoch`` is the 0-based epoch of the
+    events). ``only_eval`` may use any run directory, a trained one included, so it never replaces
+    a file: ``eval-N.jsonl``, else ``eval-N-2.jsonl``, ``eval-N-3.jsonl``, ..."""
+    if not only_eval:
+        return f"{PREDICTIONS_DIR}/epoch-{epoch + 1}.jsonl"
+    relative = f"{PREDICTIONS_DIR}/eval-{epoch + 1}.jsonl"
+    copy = 1
+    while (run_dir / relative).exists():
+        copy += 1
+        relative = f"{PREDICTIONS_DIR}/eval-{epoch + 1}-{copy}.jsonl"
+    return relative
+
+
+def prediction_row(index: int, thoughts: int, text: str, answer: str, correct: bool, reasoning_match: bool | None) -> dict[str, Any]:
+    """One line of a predictions file: the record's index in the validation file, the thoughts its
+    prompt had, the generated text (after the prompt), the answer as scored, whether it was right,
+    and, where the stage still expects written reasoning, whether that matched exactly."""
+    row: dict[str, Any] = {"idx": index, "thoughts": thoughts, "text": text, "answer": answer, "correct": correct}
+    if reasoning_match is not None:
+        row["reasoning_match"] = reasoning_match
+    return row
+
+
+def write_predictions(rows: Sequence[dict[str, Any]], run_dir: Path, epoch: int, only_eval: bool = False) -> str:
+    """Writes every row, ordered by record index, atomically (a reader sees the whole file or
+    none); returns its path relative to the run directory."""
+    relative = predictions_file(run_dir, epoch, only_eval)
+    path = run_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(rows, key=lambda row: row["idx"])
+    write_text_atomically("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in ordered), path)
+    return relative
 
 
 def chance_accuracy(records: Sequence[Record]) -> float | None:
@@ -112,6 +162,7 @@ def evaluate(
 
     correct = cot_correct = cot_total = new_tokens = forward_passes = 0
     examples: list[tuple[str, str, str]] = []
+    predictions: list[dict[str, Any]] = []
     was_training = model.training
     model.eval()
     try:
@@ -137,14 +188,17 @@ def evaluate(
                     text = codec.decode(tokens)
                     new_tokens += len(tokens)
                     forward_passes += prompt_passes + len(tokens)
-                    if codec.comparable(answer_of(text)) == codec.comparable(record.answer.replace(",", "").strip()):
-                        correct += 1
+                    answer = answer_of(text)
+                    right = codec.comparable(answer) == codec.comparable(record.answer.replace(",", "").strip())
+                    correct += int(right)
                     removed = curriculum.expected_reasoning_steps(stage, len(record.steps))
+                    reasoning_match: bool | None = None
                     if removed is not None:
                         cot_total += 1
                         expected = "\n".join(record.steps[removed:])
-                        if codec.comparable(reasoning_of(text)) == codec.comparable(expected.strip()):
-                            cot_correct += 1
+                        reasoning_match = codec.comparable(reasoning_of(text)) == codec.comparable(expected.strip())
+                        cot_correct += int(reasoning_match)
+                    predictions.append(prediction_row(record.index, thoughts, text, answer, right, reasoning_match))
                     if len(examples) < keep_examples:
                         examples.append((record.question, text, record.answer))
     finally:
@@ -159,4 +213,5 @@ def evaluate(
         forward_passes=forward_passes,
         seconds=time.perf_counter() - started,
         examples=examples,
+        predictions=predictions,
     )

@@ -7,7 +7,8 @@ validation set, and saves. Everything the workbench shows arrives as events (eve
 The run directory's layout and the rule that protects it are in rundir.py.
 
 Under torchrun every process runs this same loop on its share of the data (distributed.py);
-only rank 0 writes events, the tokenizer and checkpoints.
+only rank 0 writes events, the tokenizer, checkpoints and the predictions files (every process's rows
+gathered to it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .curriculum import Curriculum, EncodedRecord, Sample, StagePlan, encode_rec
 from .data import Datasets, Record
 from .distributed import Ranks
 from .errors import EngineError
-from .evaluate import EvalResult, chance_accuracy, evaluate
+from .evaluate import EvalResult, chance_accuracy, evaluate, write_predictions
 from .events import EventLog, progress, set_progress_enabled
 from .model import CoconutModel
 from .rundir import (
@@ -267,7 +268,11 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             return None
         assert result is not None
         correct, total, cot_correct, cot_total, new_tokens, forward_passes = (int(value) for value in summed)
-        return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples)
+        # Every question's row goes to rank 0, which writes the predictions file.
+        shares: list[list[dict]] | None = [[] for _ in range(ranks.world)] if is_main else None
+        torch.distributed.gather_object(result.predictions, shares, dst=0)
+        predictions = [row for share in shares for row in share] if shares is not None else []
+        return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples, predictions)
 
     def evaluate_share(stage: int) -> EvalResult | None:
         return evaluate(
@@ -290,7 +295,10 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         return stage if config.eval_stage == "current" else int(config.eval_stage)
 
     def report_eval(result: EvalResult, stage: int, epoch: int) -> None:
-        fixed = {} if config.eval_stage == "current" else {"thought_stage": thought_stage(stage)}
+        fixed: dict[str, object] = {} if config.eval_stage == "current" else {"thought_stage": thought_stage(stage)}
+        # Written before the event that points to it; only rank 0 holds every row.
+        if is_main:
+            fixed["predictions"] = write_predictions(result.predictions, run_dir, epoch, config.only_eval)
         events.emit(
             "eval",
             **fixed,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import subprocess
 import sys
@@ -48,6 +49,12 @@ def test_two_cpu_processes_train_one_run(tmp_path: Path, event_validator) -> Non
     assert all(event["samples_per_s"] > 0 and math.isfinite(event["loss"]) for event in steps)
     evals = [event for event in events if event["type"] == "eval"]
     assert [event["total"] for event in evals] == [13, 13]  # every question scored once, across both shares
+    # Rank 0 gathers both shares' predictions: every record exactly once, in order.
+    for event in evals:
+        lines = (run_dir / event["predictions"]).read_text(encoding="utf-8").splitlines()
+        rows = [json.loads(line) for line in lines]
+        assert [row["idx"] for row in rows] == list(range(13))
+        assert sum(row["correct"] for row in rows) == event["correct"]
     assert events[-1]["status"] == "completed"
     # Written once, by rank 0, with no temporary file left behind.
     assert sorted(path.name for path in (run_dir / "checkpoints").iterdir()) == ["best.pt", "epoch-1.pt", "epoch-2.pt"]

@@ -156,6 +156,28 @@ export type GpuInventory = z.infer<typeof GpuInventorySchema>;
 
 const RunIdSchema = z.object({ id: z.string().min(1) });
 
+/**
+ * One validation question's outcome, a line of a run's `predictions/*.jsonl` (written by the
+ * engine after each evaluation; the `eval` event's `predictions` names the file).
+ */
+export const PredictionRowSchema = z.object({
+  /** The record's index in the validation file. */
+  idx: z.number().int().nonnegative(),
+  /** Continuous thoughts its prompt had. */
+  thoughts: z.number().int().nonnegative(),
+  /** The generated text after the prompt. */
+  text: z.string(),
+  /** The answer as the engine scored it (after the last `#`, commas removed). */
+  answer: z.string(),
+  correct: z.boolean(),
+  /** Whether the written reasoning matched the remaining steps exactly; absent where none is expected. */
+  reasoning_match: z.boolean().optional(),
+});
+export type PredictionRow = z.infer<typeof PredictionRowSchema>;
+
+export const PREDICTION_FILTERS = ['all', 'right', 'wrong'] as const;
+export type PredictionFilter = (typeof PREDICTION_FILTERS)[number];
+
 export const apiMethods = {
   'system.info': {
     request: z.object({}),
@@ -196,6 +218,28 @@ export const apiMethods = {
       max_bytes: z.number().int().positive().max(1_000_000).default(16_384),
     }),
     response: z.object({ text: z.string(), truncated: z.boolean() }),
+  },
+  /** Paged rows of one of the run's prediction files (default: the one written last). */
+  'runs.predictions': {
+    request: RunIdSchema.extend({
+      /** A name from `files`, such as `epoch-3.jsonl`; default: the latest. */
+      file: z.string().min(1).optional(),
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().positive().max(500).default(50),
+      filter: z.enum(PREDICTION_FILTERS).default('all'),
+      /** Words that must all occur (any case) in the generated text or the answer; empty for every row. */
+      query: z.string().max(1000).default(''),
+    }),
+    response: z.object({
+      /** The run's prediction files, in epoch order (`epoch-N.jsonl`, then only_eval's `eval-N.jsonl`). */
+      files: z.array(z.string()),
+      /** The file read; null when the run has none yet. */
+      file: z.string().nullable(),
+      /** Rows that pass the filter and query. */
+      total: z.number().int().nonnegative(),
+      offset: z.number().int().nonnegative(),
+      rows: z.array(PredictionRowSchema),
+    }),
   },
   'config.check': {
     request: z.object({ config_yaml: z.string() }),

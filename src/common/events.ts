@@ -109,6 +109,12 @@ export const EvalEventSchema = z.object({
   /** The stage whose thoughts the questions got, when the config's eval_stage fixes it (else `stage`). */
   thought_stage: count.optional(),
   seconds: z.number().nonnegative(),
+  /**
+   * Every question's outcome, relative to the run directory: `predictions/epoch-N.jsonl` after
+   * epoch N (counted from 1, as the checkpoints), `predictions/eval-N[-k].jsonl` for only_eval.
+   * One `PredictionRow` (api.ts) per line, by record index. Absent in runs recorded before it existed.
+   */
+  predictions: z.string().optional(),
 });
 
 export const CheckpointEventSchema = z.object({

@@ -45,6 +45,7 @@ export function createHandlers(workbench: Workbench): Handlers {
     'runs.cancel': ({ id }) => jobs.cancel(id),
     'runs.events': ({ id }) => store.events(id),
     'runs.log': ({ id, stream, max_bytes }) => store.logTail(id, stream, max_bytes),
+    'runs.predictions': ({ id, file, offset, limit, filter, query }) => store.predictions(id, file, { offset, limit, filter, query }),
     'config.check': ({ config_yaml }) => {
       const { config: _config, ...check } = checkConfig(config_yaml, workbench.home);
       return check;

@@ -1,7 +1,8 @@
 /**
  * Runs on disk. A run is a directory under `<home>/runs/<id>/` holding `config.yaml`,
  * `run.json` (status, timestamps, versions), the engine's append-only `events.jsonl`,
- * `stdout.log` / `stderr.log` and `checkpoints/`. `run.json` is only ever replaced whole.
+ * `stdout.log` / `stderr.log`, `checkpoints/` and `predictions/` (every validation question's
+ * output per evaluation, written whole by the engine). `run.json` is only ever replaced whole.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -16,7 +17,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ApiError } from '../../common/api.js';
+import { ApiError, PredictionRowSchema, type PredictionFilter, type PredictionRow } from '../../common/api.js';
 import type { RunConfig } from '../../common/config.js';
 import type { EngineEvent } from '../../common/events.js';
 import { RunRecordSchema, type RunRecord, type RunSummary } from '../../common/runs.js';
@@ -24,6 +25,7 @@ import { writeFileAtomic } from './atomicFile.js';
 import { methodOf } from '../../common/config.js';
 import { configToYaml } from './configText.js';
 import { readAllEvents } from './eventLog.js';
+import { searchTerms } from '../datasets/datasetStore.js';
 
 export const RUN_FILES = {
   config: 'config.yaml',
@@ -32,9 +34,37 @@ export const RUN_FILES = {
   stdout: 'stdout.log',
   stderr: 'stderr.log',
   checkpoints: 'checkpoints',
+  predictions: 'predictions',
 } as const;
 
 export type LogStream = 'stdout' | 'stderr';
+
+/** `epoch-N.jsonl` (training, N counted from 1) or `eval-N.jsonl` / `eval-N-k.jsonl` (only_eval). */
+const PREDICTION_FILE = /^(epoch|eval)-(\d+)(?:-(\d+))?\.jsonl$/;
+
+/** Epoch files first, then only_eval's; each by number (epoch-2 before epoch-10), then copy. */
+function comparePredictionFiles(a: string, b: string): number {
+  const [, kindA, nA, copyA] = PREDICTION_FILE.exec(a) ?? [];
+  const [, kindB, nB, copyB] = PREDICTION_FILE.exec(b) ?? [];
+  if (kindA !== kindB) return kindA === 'epoch' ? -1 : 1;
+  return Number(nA) - Number(nB) || Number(copyA ?? 1) - Number(copyB ?? 1);
+}
+
+export interface PredictionQuery {
+  offset: number;
+  limit: number;
+  filter: PredictionFilter;
+  /** Words that must all occur (any case) in the generated text or the answer. */
+  query: string;
+}
+
+export interface PredictionPage {
+  files: string[];
+  file: string | null;
+  total: number;
+  offset: number;
+  rows: PredictionRow[];
+}
 
 function slug(name: string): string {
   return (
@@ -172,6 +202,62 @@ export class RunStore {
     return readAllEvents(this.path(id, 'events'));
   }
 
+  /** The names of the run's prediction files, in epoch order. */
+  predictionFiles(id: string): string[] {
+    const dir = join(this.realDir(id), RUN_FILES.predictions);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && PREDICTION_FILE.test(entry.name))
+      .map((entry) => entry.name)
+      .sort(comparePredictionFiles);
+  }
+
+  /**
+   * One page of a prediction file's rows. `file` must be one of the run's own prediction files
+   * (never a path); without it, the one written last. A torn last line is skipped.
+   */
+  predictions(id: string, file: string | undefined, options: PredictionQuery): PredictionPage {
+    const dir = join(this.realDir(id), RUN_FILES.predictions);
+    const files = this.predictionFiles(id);
+    if (file !== undefined && !files.includes(file)) {
+      const have = files.length > 0 ? `it has ${files.join(', ')}` : 'it has none yet';
+      throw new ApiError('not_found', `run ${id} has no prediction file ${JSON.stringify(file)} (${have})`);
+    }
+    const chosen = file ?? latestFile(dir, files);
+    if (chosen === null) return { files, file: null, total: 0, offset: options.offset, rows: [] };
+    const path = join(dir, chosen);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const rows: PredictionRow[] = [];
+    lines.forEach((line, index) => {
+      if (line.trim() === '') return;
+      let parsed: ReturnType<typeof PredictionRowSchema.safeParse> | null = null;
+      try {
+        parsed = PredictionRowSchema.safeParse(JSON.parse(line));
+      } catch {
+        parsed = null;
+      }
+      if (parsed?.success) {
+        rows.push(parsed.data);
+      } else if (index < lines.length - 1) {
+        // Only the last line may be cut short (a file still being written by hand or a copy).
+        throw new ApiError('internal', `${path}: line ${index + 1} is not a prediction row`);
+      }
+    });
+    const terms = searchTerms(options.query);
+    const matching = rows.filter(
+      (row) =>
+        (options.filter === 'all' || row.correct === (options.filter === 'right')) &&
+        (terms.length === 0 || terms.every((term) => `${row.text}\n${row.answer}`.toLowerCase().includes(term))),
+    );
+    return {
+      files,
+      file: chosen,
+      total: matching.length,
+      offset: options.offset,
+      rows: matching.slice(options.offset, options.offset + options.limit),
+    };
+  }
+
   /** The last `maxBytes` of a log, cut at a line start when cut at all. */
   logTail(id: string, stream: LogStream, maxBytes: number): { text: string; truncated: boolean } {
     this.read(id);
@@ -190,4 +276,18 @@ export class RunStore {
     if (start > 0) text = text.slice(text.indexOf('\n') + 1);
     return { text, truncated: start > 0 };
   }
+}
+
+/** The file written last (ties: the later in epoch order), or null when there is none. */
+function latestFile(dir: string, files: string[]): string | null {
+  let latest: string | null = null;
+  let latestTime = -Infinity;
+  for (const name of files) {
+    const time = statSync(join(dir, name)).mtimeMs;
+    if (time >= latestTime) {
+      latest = name;
+      latestTime = time;
+    }
+  }
+  return latest;
 }

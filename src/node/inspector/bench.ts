@@ -38,6 +38,8 @@ export interface InspectorBenchCase {
   ms_uncached: number;
   /** ms_uncached / ms_cached, both measured in this run. */
   cache_speedup: number;
+  /** Where the time of the median cached inspection went (the inspection's own `timing_ms`). */
+  phases_cached: { thoughts: number; answer: number; node_values: number };
   /** The issue's target for this case, for the printout. */
   target_ms: number;
 }
@@ -71,11 +73,6 @@ const CASES: CaseSpec[] = [
   },
 ];
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
-
 export async function runInspectorBench(options: { repeats?: number; progress?: (line: string) => void } = {}): Promise<InspectorBenchCase[]> {
   const repeats = options.repeats ?? 5;
   const say = options.progress ?? (() => undefined);
@@ -107,13 +104,14 @@ export async function runInspectorBench(options: { repeats?: number; progress?: 
       try {
         const time = async (cache: boolean) => {
           const warm = await inspect(bundle, decoder, { record, thoughts: BENCH_THOUGHTS, cache });
-          const times: number[] = [];
+          const runs: { ms: number; timing: Awaited<ReturnType<typeof inspect>>['timing_ms'] }[] = [];
           for (let r = 0; r < repeats; r++) {
             const started = performance.now();
-            await inspect(bundle, decoder, { record, thoughts: BENCH_THOUGHTS, cache });
-            times.push(performance.now() - started);
+            const result = await inspect(bundle, decoder, { record, thoughts: BENCH_THOUGHTS, cache });
+            runs.push({ ms: performance.now() - started, timing: result.timing_ms });
           }
-          return { ms: median(times), warm };
+          const middle = [...runs].sort((a, b) => a.ms - b.ms)[Math.floor(runs.length / 2)] as (typeof runs)[number];
+          return { ms: middle.ms, timing: middle.timing, warm };
         };
         say(`${spec.name}: timing ${repeats} inspections with the cache, then ${repeats} without`);
         const cached = await time(true);
@@ -130,6 +128,7 @@ export async function runInspectorBench(options: { repeats?: number; progress?: 
           ms_cached: cached.ms,
           ms_uncached: uncached.ms,
           cache_speedup: uncached.ms / cached.ms,
+          phases_cached: { thoughts: cached.timing.thoughts, answer: cached.timing.answer, node_values: cached.timing.node_values },
           target_ms: spec.targetMs,
         });
       } finally {
@@ -155,6 +154,7 @@ export function reportInspectorBench(results: InspectorBenchCase[]): string {
       '',
       `${r.name}: ${r.layers} layers × ${r.width}, vocabulary ${r.vocab}, ${r.question_tokens}-token question, ${r.nodes} graph nodes, ${r.provider}`,
       `  with the cache ${r.ms_cached.toFixed(1)} ms · without ${r.ms_uncached.toFixed(1)} ms · ${r.cache_speedup.toFixed(1)}× · target ≤ ${r.target_ms} ms (cached)`,
+      `  cached, by phase: prompt and thoughts ${r.phases_cached.thoughts.toFixed(1)} ms · answer ${r.phases_cached.answer.toFixed(1)} ms · node values ${r.phases_cached.node_values.toFixed(1)} ms`,
     );
   }
   return lines.join('\n');

@@ -15,7 +15,7 @@ import { graphOf, stepFormat, valueQuery } from './graphValues.js';
 import { ExportJobs } from './exportJobs.js';
 import { InspectorService } from './inspectorService.js';
 import { OnnxDecoder } from './onnxDecoder.js';
-import { referenceInspection, trainAndExport, type TrainedBundle } from './testing.js';
+import { referenceInspections, trainAndExport, type ReferenceInspection, type TrainedBundle } from './testing.js';
 import { inspect, InspectRequestError } from './thoughtLoop.js';
 
 const TOLERANCE = 1e-4;
@@ -42,7 +42,7 @@ function expectClose(actual: number, expected: number, what: string): void {
 }
 
 /** Every figure of `ours` that the reference also computes, compared. */
-function compareWithReference(ours: Inspection, reference: Awaited<ReturnType<typeof referenceInspection>>, k: number): void {
+function compareWithReference(ours: Inspection, reference: ReferenceInspection, k: number): void {
   expect(ours.generated_ids).toEqual(reference.generated_ids);
   expect(ours.prompt_tokens).toBe(reference.prompt_ids.length);
   expect(ours.thoughts).toHaveLength(k);
@@ -81,11 +81,16 @@ async function run(record: InspectRecord, thoughts: number, cache = true): Promi
 
 describe('the thought loop on onnxruntime-node', () => {
   it('matches the engine: generated tokens identical, probabilities, norms, lens and node values within 1e-4', async () => {
-    for (const [index, k] of [[0, 2], [1, 0], [2, 1], [3, 3]] as const) {
+    const cases = [[0, 2], [1, 0], [2, 1], [3, 3]] as const;
+    // One engine process for every question (each start costs seconds of imports).
+    const references = await referenceInspections(
+      join(trained.runDir, 'checkpoints', 'best.pt'),
+      cases.map(([index, k]) => ({ question: (records[index] as InspectRecord).question, thoughts: k, cache: true })),
+    );
+    for (const [i, [index, k]] of cases.entries()) {
       const record = records[index] as InspectRecord;
-      const reference = await referenceInspection(join(trained.runDir, 'checkpoints', 'best.pt'), record.question, k);
       const ours = await run(record, k);
-      compareWithReference(ours, reference, k);
+      compareWithReference(ours, references[i] as ReferenceInspection, k);
       expect(ours.provider).toBe('cpu');
       expect(ours.node_values?.nodes).toHaveLength(record.idx_to_symbol?.length ?? -1);
     }

@@ -80,6 +80,7 @@ export async function trainAndExport(dir: string, configOverrides: Record<string
   return { runDir, bundleDir: job.out, valPath, checkpoint: ref.file };
 }
 
+/** What `python -m coconut_engine inspect-reference` (reference.py) computes for one question. */
 export interface ReferenceInspection {
   prompt_ids: number[];
   thought_vectors: number[][];
@@ -90,19 +91,10 @@ export interface ReferenceInspection {
   generated_text: string;
 }
 
-/** The engine's own PyTorch answer for the same checkpoint and question. */
-export async function referenceInspection(checkpoint: string, question: string, thoughts: number, cache = true): Promise<ReferenceInspection> {
-  const args = ['-m', 'coconut_engine', 'inspect-reference', '--checkpoint', checkpoint, '--question', question, '--thoughts', String(thoughts)];
-  if (!cache) args.push('--no-cache');
-  const result = await runEnginePython(args);
-  if (result.code !== 0) throw new Error(`inspect-reference failed: ${result.stderr.slice(-2000)}`);
-  return JSON.parse(result.stdout) as ReferenceInspection;
-}
-
 /**
  * The engine's Python for the family tests: a tiny model folder of a transformers family with a
  * byte-level BPE tokenizer trained on the training set, and reference inspections in batches
- * (one process for many questions, where `referenceInspection` starts one per question). JSON in
+ * (one process for many questions, where the `inspect-reference` command starts one per question). JSON in
  * on stdin, out through the file named `result` (stdout is left to the libraries).
  */
 const ENGINE_HELPER = String.raw`
@@ -288,7 +280,7 @@ export interface BatchReference extends ReferenceInspection {
   sequence_probs: number[];
 }
 
-/** `referenceInspection` for many queries in one engine process, plus the probabilities of token sequences after `<eot>`. */
+/** reference.py's inspection for many queries in one engine process, plus the probabilities of token sequences after `<eot>`. */
 export async function referenceInspections(checkpoint: string, queries: ReferenceQuery[]): Promise<BatchReference[]> {
   return engineHelper<BatchReference[]>(dirname(checkpoint), { kind: 'reference', checkpoint, queries });
 }

@@ -73,8 +73,8 @@ class Context {
     if (this.cache) this.past = out.present;
     else this.rows = all;
     this.length += rows.length;
-    // The new columns are the last `rows.length` of what ran.
-    return { out, first: all.length - rows.length, columns: all.length };
+    // The new columns are the last `rows.length` of the `columns` that ran.
+    return { out, columns: all.length };
   }
 
   get cached(): boolean {

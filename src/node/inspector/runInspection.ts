@@ -17,17 +17,27 @@ export function startExport(
   return exports.start({ runId, runDir, label: ref.label, checkpointFile: ref.file, outDir: options.outDir ?? bundleDirFor(runDir, ref.label) });
 }
 
-/** The bundle of a run's checkpoint, when one exists and still matches it; `not_found` (export first) otherwise. */
-export function bundleForInspection(runDir: string, checkpoint: string, options: { allowFiles?: boolean } = {}): string {
+/** Where a run checkpoint's bundle lives, and why it cannot be used as it is (null: it can). */
+export function locateBundle(
+  runDir: string,
+  checkpoint: string,
+  options: { allowFiles?: boolean } = {},
+): { label: string; dir: string; problem: { code: 'not_found' | 'bad_request'; message: string } | null } {
   const ref = resolveCheckpoint(runDir, checkpoint, options);
   const dir = bundleDirFor(runDir, ref.label);
-  if (!isBundleDir(dir)) throw new ApiError('not_found', `checkpoint ${ref.label} has no exported bundle yet: export it first`);
-  let manifest;
+  const at = (code: 'not_found' | 'bad_request', message: string) => ({ label: ref.label, dir, problem: { code, message } });
+  if (!isBundleDir(dir)) return at('not_found', `checkpoint ${ref.label} has no exported bundle yet: export it first`);
   try {
-    manifest = readManifest(dir);
+    if (isStale(readManifest(dir), ref.file)) return at('not_found', `the bundle of checkpoint ${ref.label} is older than the checkpoint: export it again`);
   } catch (error) {
-    throw new ApiError('bad_request', `${(error as Error).message} (export the checkpoint again to replace it)`);
+    return at('bad_request', `${(error as Error).message} (export the checkpoint again to replace it)`);
   }
-  if (isStale(manifest, ref.file)) throw new ApiError('not_found', `the bundle of checkpoint ${ref.label} is older than the checkpoint: export it again`);
+  return { label: ref.label, dir, problem: null };
+}
+
+/** The bundle of a run's checkpoint, when one exists and still matches it; an ApiError saying why not (export first) otherwise. */
+export function bundleForInspection(runDir: string, checkpoint: string): string {
+  const { dir, problem } = locateBundle(runDir, checkpoint);
+  if (problem) throw new ApiError(problem.code, problem.message);
   return dir;
 }

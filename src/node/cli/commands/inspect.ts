@@ -11,8 +11,8 @@ import { readDataset } from '../../datasets/records.js';
 import { BundleError, isBundleDir, loadBundle, readManifest } from '../../inspector/bundle.js';
 import { ExportJobs } from '../../inspector/exportJobs.js';
 import { OnnxDecoder } from '../../inspector/onnxDecoder.js';
-import { startExport } from '../../inspector/runInspection.js';
-import { bundleDirFor, isStale, resolveCheckpoint, resolveRun } from '../../inspector/runTargets.js';
+import { locateBundle, startExport } from '../../inspector/runInspection.js';
+import { resolveRun } from '../../inspector/runTargets.js';
 import { inspect, InspectRequestError } from '../../inspector/thoughtLoop.js';
 import { RunStore } from '../../runs/runStore.js';
 import { defaultHome } from '../../workbench/workbench.js';
@@ -97,16 +97,9 @@ async function recordFrom(options: InspectCliOptions): Promise<InspectRecord> {
 async function bundleFor(target: string, checkpoint: string, progress: boolean): Promise<string> {
   if (isBundleDir(target)) return resolve(target);
   const { runId, dir } = resolveRun(new RunStore(defaultHome()), target);
-  const ref = resolveCheckpoint(dir, checkpoint, { allowFiles: true });
-  const bundleDir = bundleDirFor(dir, ref.label);
-  if (isBundleDir(bundleDir)) {
-    try {
-      if (!isStale(readManifest(bundleDir), ref.file)) return bundleDir;
-    } catch {
-      // a damaged bundle: export again below
-    }
-  }
-  if (progress) console.error(`exporting checkpoint ${ref.label} of ${runId ?? dir} first`);
+  const located = locateBundle(dir, checkpoint, { allowFiles: true });
+  if (located.problem === null) return located.dir;
+  if (progress) console.error(`exporting checkpoint ${located.label} of ${runId ?? dir} first`);
   return exportWithProgress(runId, dir, checkpoint, undefined, progress);
 }
 

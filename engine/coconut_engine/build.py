@@ -31,7 +31,7 @@ from transformers import (
 )
 
 from .checkpoint import load_checkpoint
-from .config import OFFLINE_MODEL_ID, OfflineModelConfig, RunConfig
+from .config import METHODS_WITH_MARKERS, OFFLINE_MODEL_ID, OfflineModelConfig, RunConfig
 from .data import Record
 from .errors import ConfigError
 from .tokenizer import (
@@ -49,8 +49,6 @@ MARKER_SEED_TOKENS: tuple[str, ...] = ("<<", ".")
 # The offline GPT-2 trains without dropout: it is small, trained for minutes on generated data,
 # and dropout only slows it down there. (Pretrained models keep their own settings.)
 OFFLINE_DROPOUT = 0.0
-
-METHODS_WITH_MARKERS = ("coconut", "pause_as_thought")
 
 
 @dataclass

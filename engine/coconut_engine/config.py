@@ -31,6 +31,9 @@ ResetPolicy = Literal["per_epoch", "per_stage", "never"]
 # The method flags, in the order `methodOf` (src/common/config.ts) tests them.
 METHOD_FLAGS: tuple[str, ...] = ("coconut", "cot", "no_cot", "no_thoughts", "pause_token", "icot")
 
+# The methods whose samples carry <bot>, <latent>... and <eot> (so a thought count can be forced).
+METHODS_WITH_MARKERS: tuple[str, ...] = ("coconut", "pause_as_thought")
+
 # How many schema violations one error message lists before summarising the rest.
 MAX_LISTED_PROBLEMS = 10
 
@@ -93,6 +96,7 @@ class RunConfig:
     compile: bool
     workers: int
     eval_stage: str | int  # "current" or a fixed stage for every evaluation
+    eval_thoughts: list[int] | None  # only_eval: one evaluation per k, exactly k thoughts then <eot> (distinct, 0..32)
     distributed: str  # "ddp" or "fsdp"
     icot: bool
     icot_tokens_per_epoch: int
@@ -253,6 +257,23 @@ def _check_semantics(config: RunConfig) -> None:
         )
     if config.only_eval and config.load_model_path is None:
         raise ConfigError("only_eval needs a checkpoint to evaluate: set load_model_path", where="load_model_path")
+    if config.eval_thoughts is not None:
+        if not config.only_eval:
+            raise ConfigError(
+                "config key 'eval_thoughts' forces thought counts when evaluating a checkpoint: set only_eval (and load_model_path)",
+                where="eval_thoughts",
+            )
+        if config.method not in METHODS_WITH_MARKERS:
+            raise ConfigError(
+                f"config key 'eval_thoughts' needs continuous thoughts, but method '{config.method}' has no thought markers "
+                f"(use it with {' or '.join(METHODS_WITH_MARKERS)})",
+                where="eval_thoughts",
+            )
+        if config.eval_stage != "current":
+            raise ConfigError(
+                "config keys 'eval_thoughts' and 'eval_stage' both fix the thought count at evaluation; drop one",
+                where="eval_thoughts",
+            )
     if not config.only_eval and config.resume >= config.num_epochs:
         raise ConfigError(
             f"config key 'resume': skipping {config.resume} epochs leaves nothing to train (num_epochs is {config.num_epochs})",

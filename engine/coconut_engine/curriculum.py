@@ -31,6 +31,9 @@ Faithful to the reference in two details worth knowing:
 * evaluation uses min(k, cap)·c thoughts where cap is ``max_latent_stage`` with
   ``pad_latent_to_max`` and min(#steps, ``max_latent_stage``) without.
 
+``forced_eval_prompt`` is the exception (config key ``eval_thoughts``, with only_eval): exactly k
+thoughts for every question, whatever its steps and whatever c_thought, then ``<eot>``.
+
 Stage numbers above ``max_latent_stage``+1 all have the same layout, so the engine reports them
 as stage ``max_latent_stage``+1 (one "final" stage on the timeline).
 """
@@ -249,6 +252,14 @@ class Curriculum:
         if not self.uses_markers:
             return list(record.question), 0
         thoughts = self.eval_thoughts(stage, record.n_steps)
+        return list(record.question) + [self.bot_id] + [self.latent_id] * thoughts + [self.eot_id], thoughts
+
+    def forced_eval_prompt(self, record: EncodedRecord, thoughts: int) -> tuple[list[int], int]:
+        """(prompt ids, thoughts) with exactly ``thoughts`` continuous thoughts whatever the
+        record's step count, then ``<eot>`` (config key eval_thoughts; the paper's §5 analysis).
+        The count is of ``<latent>`` tokens, not of stages: c_thought does not multiply it."""
+        if not self.uses_markers:
+            raise ValueError(f"method {self.method} has no thought markers: a thought count cannot be forced")
         return list(record.question) + [self.bot_id] + [self.latent_id] * thoughts + [self.eot_id], thoughts
 
     def expected_reasoning_steps(self, stage: int, n_steps: int) -> int | None:

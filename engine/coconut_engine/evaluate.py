@@ -2,18 +2,21 @@
 
 Prompt: question + ``<bot>`` + the stage's thoughts + ``<eot>`` (no markers for cot, no_cot and
 no_thoughts), then greedy decoding with a KV cache, batched, each sample stopping at its eos.
+With ``forced_thoughts`` k (config key eval_thoughts) every question gets exactly k thoughts
+instead, whatever its step count (the paper's §5 analysis).
 Questions are grouped by thought count so a batch's prompts can be left-padded to end in the same
 column while their thoughts also line up.
 
 Scoring (the reference's): the answer is the generated text after the last ``#``, commas removed,
 stripped, compared exactly with the record's answer (commas removed, stripped); word-level
 vocabularies compare word sequences (tokenizer.py). The reasoning exact match compares the text
-before the first ``#`` with the steps the model is still expected to write at this stage.
+before the first ``#`` with the steps the model is still expected to write at this stage (with
+k forced thoughts: the steps after the first k).
 
 Every question's outcome is kept too (``EvalResult.predictions``, one dict per record, see
 ``prediction_row``); the training loop writes them to ``RUN_DIR/predictions/epoch-N.jsonl``
-(``write_predictions``; ``eval-N.jsonl`` for only_eval), one JSON object per line, ordered by
-the record's index.
+(``write_predictions``; ``eval-N.jsonl`` for only_eval, ``eval-N-kK.jsonl`` with k forced
+thoughts), one JSON object per line, ordered by the record's index.
 """
 
 from __future__ import annotations
@@ -88,18 +91,20 @@ def reasoning_of(text: str) -> str:
 PREDICTIONS_DIR = "predictions"
 
 
-def predictions_file(run_dir: Path, epoch: int, only_eval: bool) -> str:
+def predictions_file(run_dir: Path, epoch: int, only_eval: bool, forced_thoughts: int | None = None) -> str:
     """Where an evaluation's predictions go, relative to the run directory. Training writes
     ``epoch-N.jsonl``, numbered from 1 like the checkpoints (``epoch`` is the 0-based epoch of the
     events). ``only_eval`` may use any run directory, a trained one included, so it never replaces
-    a file: ``eval-N.jsonl``, else ``eval-N-2.jsonl``, ``eval-N-3.jsonl``, ..."""
+    a file: ``eval-N.jsonl``, else ``eval-N-2.jsonl``, ``eval-N-3.jsonl``, ...; with
+    ``forced_thoughts`` k the same with ``eval-N-kK`` (``eval-N-kK.jsonl``, ``eval-N-kK-2.jsonl``, ...)."""
     if not only_eval:
         return f"{PREDICTIONS_DIR}/epoch-{epoch + 1}.jsonl"
-    relative = f"{PREDICTIONS_DIR}/eval-{epoch + 1}.jsonl"
+    stem = f"{PREDICTIONS_DIR}/eval-{epoch + 1}" + ("" if forced_thoughts is None else f"-k{forced_thoughts}")
+    relative = f"{stem}.jsonl"
     copy = 1
     while (run_dir / relative).exists():
         copy += 1
-        relative = f"{PREDICTIONS_DIR}/eval-{epoch + 1}-{copy}.jsonl"
+        relative = f"{stem}-{copy}.jsonl"
     return relative
 
 
@@ -113,10 +118,12 @@ def prediction_row(index: int, thoughts: int, text: str, answer: str, correct: b
     return row
 
 
-def write_predictions(rows: Sequence[dict[str, Any]], run_dir: Path, epoch: int, only_eval: bool = False) -> str:
+def write_predictions(
+    rows: Sequence[dict[str, Any]], run_dir: Path, epoch: int, only_eval: bool = False, forced_thoughts: int | None = None
+) -> str:
     """Writes every row, ordered by record index, atomically (a reader sees the whole file or
     none); returns its path relative to the run directory."""
-    relative = predictions_file(run_dir, epoch, only_eval)
+    relative = predictions_file(run_dir, epoch, only_eval, forced_thoughts)
     path = run_dir / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(rows, key=lambda row: row["idx"])
@@ -152,10 +159,15 @@ def evaluate(
     bf16: bool,
     should_stop: Callable[[], bool],
     keep_examples: int = 3,
+    forced_thoughts: int | None = None,
 ) -> EvalResult | None:
-    """Score the records at ``stage``; None if ``should_stop`` asked to stop part-way."""
+    """Score the records at ``stage``, or with exactly ``forced_thoughts`` thoughts each when it
+    is set; None if ``should_stop`` asked to stop part-way."""
     started = time.perf_counter()
-    prompts = [curriculum.eval_prompt(item, stage) for item in encoded]
+    if forced_thoughts is None:
+        prompts = [curriculum.eval_prompt(item, stage) for item in encoded]
+    else:
+        prompts = [curriculum.forced_eval_prompt(item, forced_thoughts) for item in encoded]
     by_thoughts: dict[int, list[int]] = defaultdict(list)
     for index, (_, thoughts) in enumerate(prompts):
         by_thoughts[thoughts].append(index)
@@ -191,7 +203,10 @@ def evaluate(
                     answer = answer_of(text)
                     right = codec.comparable(answer) == codec.comparable(record.answer.replace(",", "").strip())
                     correct += int(right)
-                    removed = curriculum.expected_reasoning_steps(stage, len(record.steps))
+                    if forced_thoughts is None:
+                        removed = curriculum.expected_reasoning_steps(stage, len(record.steps))
+                    else:
+                        removed = min(forced_thoughts, len(record.steps))  # k thoughts stand for the first k steps
                     reasoning_match: bool | None = None
                     if removed is not None:
                         cot_total += 1

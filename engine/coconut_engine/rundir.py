@@ -5,13 +5,15 @@
     RUN_DIR/checkpoints/epoch-N.pt  after N epochs (every epoch, or improving ones only)
     RUN_DIR/checkpoints/best.pt     the best validation accuracy so far
     RUN_DIR/predictions/epoch-N.jsonl  every validation question's output after epoch N
+    RUN_DIR/predictions/eval-N[-kK].jsonl  the same from only_eval (kK: K thoughts forced by eval_thoughts)
     RUN_DIR/exports/<label>/        ONNX bundles of checkpoints for the thought inspector (written by `export`)
 
 Rule: a run directory is trained into once. If it already holds checkpoints or a
 ``tokenizer.json`` a training run refuses to start, so nothing there is ever overwritten; to
 continue a run, start a new one with ``load_model_path`` pointing at its checkpoint and
 ``resume`` set to the epochs it completed. ``only_eval`` writes only events and new prediction
-files (``predictions/eval-N.jsonl``, never replacing one), so it may use any run directory. Kept free of heavy imports: it runs before torch loads.
+files (``predictions/eval-N.jsonl``, or ``eval-N-kK.jsonl`` per forced thought count k, never
+replacing one), so it may use any run directory. Kept free of heavy imports: it runs before torch loads.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ validation set, and saves. Everything the workbench shows arrives as events (eve
 
 The run directory's layout and the rule that protects it are in rundir.py.
 
+With ``only_eval`` it evaluates the checkpoint once, or with ``eval_thoughts`` once per listed
+thought count k (exactly k thoughts, then ``<eot>``; one ``eval`` event and one
+``predictions/eval-N-kK.jsonl`` per k); the run's best and final accuracy are then the largest k's.
+
 Under torchrun every process runs this same loop on its share of the data (distributed.py);
 only rank 0 writes events, the tokenizer, checkpoints and the predictions files (every process's rows
 gathered to it).
@@ -111,6 +115,33 @@ def check_stages_have_steps(curriculum: Curriculum, plan: Sequence[StagePlan], m
             f"step{'s' if max_steps != 1 else ''}: stage {empty[0]} would have no steps left to replace; set max_latent_stage to at most {max_steps}",
             where="max_latent_stage",
         )
+
+
+def check_forced_prompts_fit(encoded: Sequence[EncodedRecord], thoughts: int, position_limit: int | None) -> None:
+    """With ``thoughts`` forced, the longest question's prompt must leave the model a position to answer in."""
+    if position_limit is None or not encoded:
+        return
+    prompt = max(len(item.question) for item in encoded) + thoughts + 2  # <bot> and <eot>
+    if prompt >= position_limit:
+        raise EngineError(
+            f"config key 'eval_thoughts': {thoughts} thoughts after the longest validation question make a {prompt}-token prompt, "
+            f"but the model has {position_limit} positions; force fewer thoughts",
+            where="eval_thoughts",
+        )
+
+
+def forced_thoughts_warning(checkpoint: dict | None) -> str | None:
+    """A checkpoint trained with uniform_prob 0 saw only its curriculum stages' thought counts;
+    forcing other counts asks it something it was never trained on (the paper's analysis models
+    mixed in other stages with uniform_prob 0.3)."""
+    trained = checkpoint.get("run_config") if checkpoint else None
+    if not trained or trained.get("uniform_prob") != 0:
+        return None
+    return (
+        f"the checkpoint was trained with uniform_prob 0 (up to stage {checkpoint.get('stage')}, c_thought {trained.get('c_thought')}): "
+        "it saw only the thought counts of its curriculum stages, so other counts are outside what it was trained on; "
+        "the paper's analysis models were trained with uniform_prob 0.3"
+    )
 
 
 def out_of_memory_error(config: RunConfig, device: torch.device) -> EngineError:
@@ -256,9 +287,9 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         f"{steps_per_epoch} steps per epoch, {len(plan)} stage(s), on {device}" + (f" × {ranks.world} processes" if ranks.active else "")
     )
 
-    def evaluate_stage(stage: int) -> EvalResult | None:
+    def evaluate_stage(stage: int, forced_thoughts: int | None = None) -> EvalResult | None:
         with distributed.Gathered(model):
-            result = evaluate_share(stage)
+            result = evaluate_share(stage, forced_thoughts)
         if not ranks.active:
             return result
         # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
@@ -274,7 +305,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         predictions = [row for share in shares for row in share] if shares is not None else []
         return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples, predictions)
 
-    def evaluate_share(stage: int) -> EvalResult | None:
+    def evaluate_share(stage: int, forced_thoughts: int | None) -> EvalResult | None:
         return evaluate(
             model,
             codec,
@@ -288,17 +319,20 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             device=device,
             bf16=config.use_bf16,
             should_stop=cancel,
+            forced_thoughts=forced_thoughts,
         )
 
     def thought_stage(stage: int) -> int:
         """The stage whose thoughts evaluation gives each question (config key eval_stage)."""
         return stage if config.eval_stage == "current" else int(config.eval_stage)
 
-    def report_eval(result: EvalResult, stage: int, epoch: int) -> None:
+    def report_eval(result: EvalResult, stage: int, epoch: int, forced_thoughts: int | None = None) -> None:
         fixed: dict[str, object] = {} if config.eval_stage == "current" else {"thought_stage": thought_stage(stage)}
+        if forced_thoughts is not None:
+            fixed["forced_thoughts"] = forced_thoughts
         # Written before the event that points to it; only rank 0 holds every row.
         if is_main:
-            fixed["predictions"] = write_predictions(result.predictions, run_dir, epoch, config.only_eval)
+            fixed["predictions"] = write_predictions(result.predictions, run_dir, epoch, config.only_eval, forced_thoughts)
         events.emit(
             "eval",
             **fixed,
@@ -315,7 +349,8 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             seconds=result.seconds,
         )
         cot = "" if result.cot_match is None else f", reasoning exact match {result.cot_match:.1%}"
-        progress(f"epoch {epoch + 1} eval: accuracy {result.correct}/{result.total} = {result.accuracy:.1%}{cot} ({result.seconds:.1f} s)")
+        forced = "" if forced_thoughts is None else f" with {forced_thoughts} forced thought{'' if forced_thoughts == 1 else 's'}"
+        progress(f"epoch {epoch + 1} eval{forced}: accuracy {result.correct}/{result.total} = {result.accuracy:.1%}{cot} ({result.seconds:.1f} s)")
         if result.examples:
             _, generated, answer = result.examples[0]
             progress(f"  e.g. generated {generated!r}, expected {answer!r}")
@@ -366,10 +401,26 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         stage = curriculum.stage_of_epoch(config.resume)
         entry = plan[0]
         events.emit("stage", stage=stage, epoch=config.resume, removed_steps=entry.removed_steps, thoughts=entry.thoughts, label=entry.label)
-        result = evaluate_stage(stage)
-        if result is None:
-            return outcome("cancelled")
-        report_eval(result, stage, config.resume)
+        if config.eval_thoughts is None:
+            result = evaluate_stage(stage)
+            if result is None:
+                return outcome("cancelled")
+            report_eval(result, stage, config.resume)
+        else:
+            # The paper's §5 analysis: one evaluation per k with exactly k thoughts, then <eot>.
+            counts = sorted(config.eval_thoughts)
+            check_forced_prompts_fit(val_encoded, counts[-1], position_limit)
+            warning = forced_thoughts_warning(built.checkpoint)
+            if warning:
+                events.emit("log", level="warning", message=warning)
+                progress(f"warning: {warning}")
+            for forced in counts:
+                progress(f"evaluating {len(val_encoded)} questions with {forced} forced thought{'' if forced == 1 else 's'}")
+                result = evaluate_stage(stage, forced)
+                if result is None:
+                    return outcome("cancelled")
+                report_eval(result, stage, config.resume, forced)
+        # With eval_thoughts the run's accuracy is the largest k's (the last one evaluated).
         best_accuracy = final_accuracy = result.accuracy
         best_epoch = config.resume
         return outcome("completed")

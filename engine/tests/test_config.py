@@ -185,6 +185,23 @@ def test_only_eval_needs_a_checkpoint() -> None:
     assert error_of(only_eval=True).where == "load_model_path"
 
 
+def test_eval_thoughts_forces_counts_only_when_evaluating_thoughts() -> None:
+    evaluating = {"only_eval": True, "load_model_path": "best.pt"}
+    assert config_from_dict(PATHS).eval_thoughts is None
+    assert config_from_dict({**PATHS, **evaluating, "coconut": True, "eval_thoughts": [0, 2, 1]}).eval_thoughts == [0, 2, 1]
+    assert config_from_dict({**PATHS, **evaluating, "eval_thoughts": [32]}).eval_thoughts == [32]  # pause as thought has markers
+
+    error = error_of(coconut=True, eval_thoughts=[0, 1])
+    assert error.where == "eval_thoughts" and "only_eval" in error.message
+    for method in ("cot", "no_cot", "pause_token", "icot", "no_thoughts"):
+        error = error_of(**evaluating, **{method: True}, eval_thoughts=[1])
+        assert error.where == "eval_thoughts"
+        assert f"method '{method}' has no thought markers" in error.message and "'eval_thoughts'" in error.message
+    assert error_of(**evaluating, coconut=True, eval_thoughts=[1], eval_stage=2).where == "eval_thoughts"
+    for bad in ([], [1, 1], [33], [-1], [1.5], list(range(34)), "0,1"):
+        assert error_of(**evaluating, coconut=True, eval_thoughts=bad).where == "eval_thoughts", bad
+
+
 def test_resume_past_the_end_leaves_nothing_to_train() -> None:
     assert error_of(resume=3, num_epochs=3).where == "resume"
 

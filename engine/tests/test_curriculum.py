@@ -180,6 +180,20 @@ def test_eval_prompt_uses_the_stage_count(codec: TextCodec) -> None:
         assert tokens(codec, prompt) == Q + [BOT] + [LATENT] * count + [EOT]
 
 
+def test_forced_eval_prompt_has_exactly_k_thoughts_whatever_the_steps(codec: TextCodec) -> None:
+    # c_thought 2 and max_latent_stage 2 would give the stage prompts 0, 2 or 4 thoughts; a forced
+    # count is taken as is, beyond both the record's steps and the last stage.
+    for method in ({"coconut": True}, {}):
+        cur = curriculum(codec, c_thought=2, max_latent_stage=2, **method)
+        for steps in (STEPS, STEPS[:1]):
+            for k in (0, 1, 3, 7):
+                prompt, thoughts = cur.forced_eval_prompt(record(codec, steps), k)
+                assert thoughts == k
+                assert tokens(codec, prompt) == Q + [BOT] + [LATENT] * k + [EOT]
+    with pytest.raises(ValueError, match="cot has no thought markers"):
+        curriculum(codec, cot=True).forced_eval_prompt(record(codec), 1)
+
+
 def test_icot_removes_reasoning_tokens_from_the_front(codec: TextCodec) -> None:
     cur = curriculum(codec, icot=True, icot_tokens_per_epoch=4, icot_smoothing=None).with_reasoning_lengths([record(codec)])
     reasoning = S[0] + S[1] + S[2]

@@ -62,6 +62,24 @@ def test_two_cpu_processes_train_one_run(tmp_path: Path, event_validator) -> Non
     assert done.stderr.count("epoch 1 eval:") == 1
 
 
+def test_two_processes_evaluate_forced_thought_counts(tmp_path: Path, event_validator) -> None:
+    """eval_thoughts under torchrun: each count's rows are gathered from both shares to rank 0."""
+    write_json(tmp_path / "train.json", make_records(24, seed=1))
+    write_json(tmp_path / "val.json", make_records(13, seed=2))
+    _train_one_process(tmp_path, "trained", coconut=True, num_epochs=1, max_latent_stage=1)
+    checkpoint = str(tmp_path / "trained" / "checkpoints" / "best.pt")
+    events = _train_two_processes(tmp_path, "eval", coconut=True, max_latent_stage=1, only_eval=True, load_model_path=checkpoint, eval_thoughts=[0, 2])
+    assert_valid_events(events, event_validator)
+    evals = [event for event in events if event["type"] == "eval"]
+    assert [(event["forced_thoughts"], event["total"]) for event in evals] == [(0, 13), (2, 13)]  # rank 0 alone reports
+    for event in evals:
+        rows = [json.loads(line) for line in (tmp_path / "eval" / event["predictions"]).read_text(encoding="utf-8").splitlines()]
+        assert [row["idx"] for row in rows] == list(range(13))
+        assert all(row["thoughts"] == event["forced_thoughts"] for row in rows)
+        assert sum(row["correct"] for row in rows) == event["correct"]
+    assert events[-1]["type"] == "finished" and events[-1]["final_accuracy"] == evals[-1]["accuracy"]
+
+
 def _train_one_process(tmp_path: Path, name: str, **keys: object) -> list[dict]:
     config = write_config(
         tmp_path / f"{name}.yaml", train_path=str(tmp_path / "train.json"), val_path=str(tmp_path / "val.json"), **{**TINY_RUN, "num_threads": 1, **keys}

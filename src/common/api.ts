@@ -14,6 +14,7 @@ import {
   MAX_INSPECT_THOUGHTS,
   MAX_TOP_TOKENS,
 } from './inspector.js';
+import { AnalysedQuestionSchema, PathCategorySchema, RunAnalysisSchema } from './analysis.js';
 import { RunSummarySchema } from './runs.js';
 
 export const IssueSchema = z.object({
@@ -26,6 +27,8 @@ export type Issue = z.infer<typeof IssueSchema>;
 export const ConfigCheckSchema = z.object({
   ok: z.boolean(),
   issues: z.array(IssueSchema),
+  /** What is allowed but probably not meant (a resumed curriculum with no checkpoint); never blocks a run. */
+  warnings: z.array(IssueSchema).default([]),
   /** The config with every default filled in, as YAML, when ok. */
   resolved_yaml: z.string().nullable(),
   method: z.string().nullable(),
@@ -178,6 +181,12 @@ export type PredictionRow = z.infer<typeof PredictionRowSchema>;
 export const PREDICTION_FILTERS = ['all', 'right', 'wrong'] as const;
 export type PredictionFilter = (typeof PREDICTION_FILTERS)[number];
 
+/** Thought counts to force when evaluating (`<eot>` after exactly k thoughts), from..to inclusive. */
+export const ThoughtRangeSchema = z
+  .object({ from: z.number().int().min(0).max(MAX_INSPECT_THOUGHTS), to: z.number().int().min(0).max(MAX_INSPECT_THOUGHTS) })
+  .refine((range) => range.from <= range.to, { message: 'from must not be greater than to', path: ['to'] });
+export type ThoughtRange = z.infer<typeof ThoughtRangeSchema>;
+
 export const apiMethods = {
   'system.info': {
     request: z.object({}),
@@ -240,6 +249,55 @@ export const apiMethods = {
       offset: z.number().int().nonnegative(),
       rows: z.array(PredictionRowSchema),
     }),
+  },
+  /** Removes a finished run: its folder leaves the runs folder in one rename, then is deleted. Running or queued runs are refused (cancel first). */
+  'runs.delete': {
+    request: RunIdSchema,
+    response: z.object({ id: z.string() }),
+  },
+  /**
+   * Evaluates a checkpoint of a run on a dataset file as a new run (`only_eval`, named after the
+   * source, its `eval_of` pointing back), queued like any run; its predictions files are the
+   * same as training's. With `thoughts` each k of the range is evaluated with `<eot>` forced
+   * after exactly k thoughts (one predictions file and one `eval` event per k).
+   */
+  'runs.evaluate': {
+    request: RunIdSchema.extend({
+      checkpoint: CheckpointChoiceSchema,
+      /** A dataset split file (absolute, or relative to the workbench home). */
+      dataset: z.string().min(1),
+      thoughts: ThoughtRangeSchema.optional(),
+    }),
+    response: RunSummarySchema,
+  },
+  /** Every prediction file of a run, with accuracy, cost and path categories (graph datasets). */
+  'analysis.run': {
+    request: RunIdSchema,
+    response: RunAnalysisSchema,
+  },
+  /** One prediction file's questions with their verdicts, filtered and paged. */
+  'analysis.questions': {
+    request: RunIdSchema.extend({
+      /** A name from `analysis.run`'s files; default: the latest. */
+      file: z.string().min(1).optional(),
+      category: PathCategorySchema.optional(),
+      filter: z.enum(PREDICTION_FILTERS).default('all'),
+      /** Only these record indices (for questions chosen on another run), in this order. */
+      indices: z.array(z.number().int().nonnegative()).max(100_000).optional(),
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().positive().max(5000).default(50),
+    }),
+    response: z.object({
+      file: z.string().nullable(),
+      total: z.number().int().nonnegative(),
+      offset: z.number().int().nonnegative(),
+      rows: z.array(AnalysedQuestionSchema),
+    }),
+  },
+  /** One record of the dataset a run's predictions answer (its val_path), by index. */
+  'analysis.record': {
+    request: RunIdSchema.extend({ index: z.number().int().nonnegative() }),
+    response: DatasetRecordViewSchema,
   },
   'config.check': {
     request: z.object({ config_yaml: z.string() }),

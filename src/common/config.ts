@@ -11,6 +11,9 @@ import { z } from 'zod';
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
 
+/** The largest thought count `eval_thoughts` may force. */
+export const MAX_FORCED_THOUGHTS = 32;
+
 /** Size of the small GPT-2 built from a config when `model_id` is `offline-gpt2` (no hub access). */
 export const OfflineModelSchema = z
   .strictObject({
@@ -125,6 +128,19 @@ export const RunConfigSchema = z
       .enum(['ddp', 'fsdp'])
       .default('ddp')
       .describe('How several processes share the model: "ddp" copies it to each; "fsdp" shards parameters, gradients and optimizer state (large models).'),
+    eval_thoughts: z
+      .union([
+        z
+          .array(nonNegativeInt.max(MAX_FORCED_THOUGHTS))
+          .min(1)
+          .max(MAX_FORCED_THOUGHTS + 1)
+          .refine((counts) => new Set(counts).size === counts.length, 'must not list a count twice')
+          // The refinement is not exported to JSON Schema; this keyword makes the engine check it too.
+          .meta({ uniqueItems: true }),
+        z.null(),
+      ])
+      .default(null)
+      .describe('With only_eval: evaluate once per listed k with exactly k continuous thoughts (<latent> tokens, not multiplied by c_thought) for every question, <eot> forced after them (the paper\'s analysis); null: the stage\'s thoughts.'),
     icot: z
       .boolean()
       .default(false)

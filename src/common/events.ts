@@ -108,10 +108,16 @@ export const EvalEventSchema = z.object({
   ms_per_question: z.number().nonnegative().optional(),
   /** The stage whose thoughts the questions got, when the config's eval_stage fixes it (else `stage`). */
   thought_stage: count.optional(),
+  /**
+   * Set when the config's eval_thoughts forced the thought count: every question got exactly this
+   * many continuous thoughts, then `<eot>` (one `eval` event and one `eval-N-kK.jsonl` per count).
+   */
+  forced_thoughts: count.optional(),
   seconds: z.number().nonnegative(),
   /**
    * Every question's outcome, relative to the run directory: `predictions/epoch-N.jsonl` after
-   * epoch N (counted from 1, as the checkpoints), `predictions/eval-N[-k].jsonl` for only_eval.
+   * epoch N (counted from 1, as the checkpoints), `predictions/eval-N[-C].jsonl` for only_eval
+   * (C: the copy, when the name was taken), `predictions/eval-N-kK[-C].jsonl` with forced_thoughts K.
    * One `PredictionRow` (api.ts) per line, by record index. Absent in runs recorded before it existed.
    */
   predictions: z.string().optional(),

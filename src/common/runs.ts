@@ -28,6 +28,12 @@ export const RunSummarySchema = z.object({
   gpus: z.array(z.number().int().nonnegative()).optional(),
   /** Absolute path of the run directory. */
   dir: z.string(),
+  /** The config's val_path: the dataset its predictions answer (absent in run.json written before it was kept). */
+  val_path: z.string().nullable().optional(),
+  /** The config's seed. */
+  seed: z.number().int().nullable().optional(),
+  /** For an evaluation made by `runs.evaluate`: the run and checkpoint it evaluated. */
+  eval_of: z.object({ run: z.string(), checkpoint: z.string() }).nullable().optional(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 

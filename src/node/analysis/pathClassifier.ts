@@ -40,20 +40,11 @@
  */
 import { buildAdjacency, distancesFrom, type Edge } from '../datasets/graph.js';
 import { stepFormat, type StepFormat } from '../inspector/graphValues.js';
+import type { PathCategory } from '../../common/analysis.js';
 
-export const PATH_CATEGORIES = ['correct_label', 'incorrect_label', 'correct_path', 'longer_path', 'hallucination', 'wrong_target'] as const;
-export type PathCategory = (typeof PATH_CATEGORIES)[number];
+export { PATH_CATEGORIES, CATEGORY_TITLES, type PathCategory } from '../../common/analysis.js';
 export type { StepFormat };
 
-/** The paper's names, for tables. */
-export const CATEGORY_TITLES: Record<PathCategory, string> = {
-  correct_label: 'Correct Label',
-  incorrect_label: 'Incorrect Label',
-  correct_path: 'Correct Path',
-  longer_path: 'Longer Path',
-  hallucination: 'Hallucination',
-  wrong_target: 'Wrong Target',
-};
 
 /** What the classifier reads of a record (a dataset record with the graph fields). */
 export interface GraphRecord {

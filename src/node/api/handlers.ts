@@ -10,6 +10,7 @@ import { readGpuInventory } from '../gpus/inventory.js';
 import { bundleForInspection, startExport } from '../inspector/runInspection.js';
 import { describeTargets, validationPath } from '../inspector/runTargets.js';
 import { checkConfig } from '../runs/configText.js';
+import { submitEvaluation } from '../runs/evaluation.js';
 import { toSummary } from '../runs/runStore.js';
 import type { Workbench } from '../workbench/workbench.js';
 
@@ -46,6 +47,15 @@ export function createHandlers(workbench: Workbench): Handlers {
     'runs.events': ({ id }) => store.events(id),
     'runs.log': ({ id, stream, max_bytes }) => store.logTail(id, stream, max_bytes),
     'runs.predictions': ({ id, file, offset, limit, filter, query }) => store.predictions(id, file, { offset, limit, filter, query }),
+    'runs.delete': ({ id }) => {
+      store.remove(id);
+      return { id };
+    },
+    'runs.evaluate': ({ id, checkpoint, dataset, thoughts }) =>
+      submitEvaluation(store, jobs, { runId: id, checkpoint, dataset, thoughts, baseDir: workbench.home }),
+    'analysis.run': ({ id }) => workbench.analyser.analyse(id),
+    'analysis.questions': ({ id, ...options }) => workbench.analyser.questions(id, options),
+    'analysis.record': ({ id, index }) => workbench.analyser.record(id, index),
     'config.check': ({ config_yaml }) => {
       const { config: _config, ...check } = checkConfig(config_yaml, workbench.home);
       return check;

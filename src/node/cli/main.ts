@@ -6,6 +6,7 @@ import { registerAnalyseCommands } from './commands/analyse.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunsCommands } from './commands/runs.js';
@@ -21,6 +22,7 @@ const program = new Command('coconut')
 registerQuickstartCommand(program);
 registerDataCommands(program);
 registerTrainCommand(program);
+registerEvalCommand(program);
 registerConfigCommands(program);
 registerRunsCommands(program);
 registerInspectCommands(program);

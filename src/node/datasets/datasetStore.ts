@@ -119,6 +119,11 @@ export class DatasetStore {
     return this.page(await this.loadPath(path, path), options);
   }
 
+  /** Every record of a dataset file, read once and cached while the file is unchanged (the analyses read them often). */
+  async recordsOfPath(path: string): Promise<readonly DatasetRecord[]> {
+    return (await this.loadPath(path, path)).records;
+  }
+
   private page(file: CachedFile, options: { query: string; offset: number; limit: number }): RecordPage {
     const terms = searchTerms(options.query);
     if (terms.length === 0) {

@@ -96,8 +96,8 @@ export class JobManager {
   }
 
   /** Creates a run for a config whose paths are already absolute and checked, and queues it. */
-  submit(config: RunConfig, outsideDir?: string): RunSummary {
-    const record = this.store.create(config, this.versions, outsideDir);
+  submit(config: RunConfig, outsideDir?: string, evalOf: RunRecord['eval_of'] = null): RunSummary {
+    const record = this.store.create(config, this.versions, outsideDir, evalOf);
     // Refused now when the GPU count is known; otherwise when it reaches the head of the queue.
     const shortfall = this.gpuShortfall(this.gpuNeed(record.id));
     if (shortfall !== null) {

@@ -91,6 +91,29 @@ describe('run predictions', () => {
     expect(store.predictions(run.id, 'epoch-1.jsonl', all).rows).toEqual(rows(2));
   });
 
+  it('orders only_eval files with forced thought counts by number, then thoughts, then copy', () => {
+    const run = store.create(config, {});
+    // Written out of order, as several evaluations of different checkpoints would leave them.
+    const names = ['eval-3-k10.jsonl', 'eval-3-k2-2.jsonl', 'eval-10-k0.jsonl', 'eval-3.jsonl', 'eval-3-k2.jsonl', 'eval-3-2.jsonl', 'epoch-3.jsonl', 'eval-3-k0.jsonl'];
+    names.forEach((name, index) => writeRows(run.dir, name, rows(2), 1_000 + index));
+    for (const name of ['eval-3-k.jsonl', 'eval-3-kx.jsonl', 'epoch-3-k1.jsonl', 'eval-3-k1-.jsonl', 'eval--k1.jsonl']) {
+      writeFileSync(join(run.dir, 'predictions', name), '');
+    }
+    expect(store.predictionFiles(run.id)).toEqual([
+      'epoch-3.jsonl',
+      'eval-3.jsonl',
+      'eval-3-2.jsonl',
+      'eval-3-k0.jsonl',
+      'eval-3-k2.jsonl',
+      'eval-3-k2-2.jsonl',
+      'eval-3-k10.jsonl',
+      'eval-10-k0.jsonl',
+    ]);
+    // The last one written is the default, and each forced file reads by its name.
+    expect(store.predictions(run.id, undefined, all).file).toBe('eval-3-k0.jsonl');
+    expect(store.predictions(run.id, 'eval-3-k2-2.jsonl', all).rows).toEqual(rows(2));
+  });
+
   it('skips a torn last line but reports a damaged one in the middle', () => {
     const run = store.create(config, {});
     const path = writeRows(run.dir, 'epoch-1.jsonl', rows(3), 1_000);

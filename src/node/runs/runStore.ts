@@ -8,11 +8,14 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
+  renameSync,
+  rmSync,
   statSync,
   symlinkSync,
 } from 'node:fs';
@@ -20,10 +23,10 @@ import { join, resolve } from 'node:path';
 import { ApiError, PredictionRowSchema, type PredictionFilter, type PredictionRow } from '../../common/api.js';
 import type { RunConfig } from '../../common/config.js';
 import type { EngineEvent } from '../../common/events.js';
-import { RunRecordSchema, type RunRecord, type RunSummary } from '../../common/runs.js';
+import { isFinal, RunRecordSchema, type RunRecord, type RunSummary } from '../../common/runs.js';
 import { writeFileAtomic } from './atomicFile.js';
 import { methodOf } from '../../common/config.js';
-import { configToYaml } from './configText.js';
+import { configToYaml, parseConfigYaml } from './configText.js';
 import { readAllEvents } from './eventLog.js';
 import { searchTerms } from '../datasets/datasetStore.js';
 
@@ -39,15 +42,24 @@ export const RUN_FILES = {
 
 export type LogStream = 'stdout' | 'stderr';
 
-/** `epoch-N.jsonl` (training, N counted from 1) or `eval-N.jsonl` / `eval-N-k.jsonl` (only_eval). */
-const PREDICTION_FILE = /^(epoch|eval)-(\d+)(?:-(\d+))?\.jsonl$/;
+/**
+ * `epoch-N.jsonl` (training, N counted from 1), or only_eval's `eval-N.jsonl` and, with the
+ * config's eval_thoughts, `eval-N-kK.jsonl` (K forced thoughts); `-C` after either is the C-th
+ * copy, written when the name was taken.
+ */
+const PREDICTION_FILE = /^(?:epoch-(\d+)|eval-(\d+)(?:-k(\d+))?)(?:-(\d+))?\.jsonl$/;
 
-/** Epoch files first, then only_eval's; each by number (epoch-2 before epoch-10), then copy. */
+/** Sort keys of a prediction file name: [epoch files first, N, forced thoughts (none first), copy]. */
+function predictionFileKey(name: string): number[] {
+  const [, epochN, evalN, thoughts, copy] = PREDICTION_FILE.exec(name) ?? [];
+  return [epochN !== undefined ? 0 : 1, Number(epochN ?? evalN), thoughts === undefined ? -1 : Number(thoughts), Number(copy ?? 1)];
+}
+
+/** Epoch files first, then only_eval's; each by number (epoch-2 before epoch-10), then forced thoughts, then copy. */
 function comparePredictionFiles(a: string, b: string): number {
-  const [, kindA, nA, copyA] = PREDICTION_FILE.exec(a) ?? [];
-  const [, kindB, nB, copyB] = PREDICTION_FILE.exec(b) ?? [];
-  if (kindA !== kindB) return kindA === 'epoch' ? -1 : 1;
-  return Number(nA) - Number(nB) || Number(copyA ?? 1) - Number(copyB ?? 1);
+  const keyA = predictionFileKey(a);
+  const keyB = predictionFileKey(b);
+  return keyA.reduce((order, value, index) => order || value - (keyB[index] ?? 0), 0);
 }
 
 export interface PredictionQuery {
@@ -111,7 +123,7 @@ export class RunStore {
    * be absolute. With `outsideDir` the run lives there and `runs/<id>` links to it, so it lists
    * like any other; that folder must not exist yet or be empty.
    */
-  create(config: RunConfig, versions: Record<string, string>, outsideDir?: string): RunRecord {
+  create(config: RunConfig, versions: Record<string, string>, outsideDir?: string, evalOf: RunRecord['eval_of'] = null): RunRecord {
     try {
       mkdirSync(this.runsDir, { recursive: true });
     } catch (error) {
@@ -148,6 +160,9 @@ export class RunStore {
       last_accuracy: null,
       last_error: null,
       dir,
+      val_path: config.val_path,
+      seed: config.seed,
+      eval_of: evalOf,
       pid: null,
       versions,
       exit_code: null,
@@ -165,7 +180,42 @@ export class RunStore {
     if (!existsSync(path)) throw new ApiError('not_found', `no run with id ${id}`);
     const parsed = RunRecordSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
     if (!parsed.success) throw new ApiError('internal', `${path} is not a valid run record: ${parsed.error.message}`);
+    if (parsed.data.val_path === undefined) return { ...parsed.data, ...this.configFacts(id) };
     return parsed.data;
+  }
+
+  /** What a run.json written before `val_path` and `seed` were kept says of them: its config's. */
+  private configFacts(id: string): Pick<RunRecord, 'val_path' | 'seed'> {
+    try {
+      const parsed = parseConfigYaml(readFileSync(this.path(id, 'config'), 'utf8'));
+      return parsed.ok ? { val_path: parsed.config.val_path, seed: parsed.config.seed } : { val_path: null, seed: null };
+    } catch {
+      return { val_path: null, seed: null };
+    }
+  }
+
+  /**
+   * Removes a finished run. The folder leaves `runs/` in one rename (into `<home>/.trash/`), so a
+   * reader sees the whole run or none of it; then it is deleted. A run kept outside the home
+   * (`runs/<id>` a link) loses its link the same way, and its folder is deleted after.
+   */
+  remove(id: string): void {
+    const record = this.read(id);
+    if (!isFinal(record.status)) {
+      throw new ApiError('conflict', `run ${id} is ${record.status}: cancel it first, then delete it`);
+    }
+    const trash = join(this.home, '.trash');
+    const parked = join(trash, `${id}-${randomBytes(3).toString('hex')}`);
+    const linked = lstatSync(this.runDir(id)).isSymbolicLink();
+    try {
+      mkdirSync(trash, { recursive: true });
+      renameSync(this.runDir(id), parked);
+    } catch (error) {
+      throw new ApiError('internal', `cannot delete run ${id}: moving ${this.runDir(id)} to ${trash} failed: ${(error as Error).message}`);
+    }
+    // What is left is outside `runs/`; failing to delete it loses nothing the list shows.
+    rmSync(parked, { recursive: true, force: true });
+    if (linked) rmSync(record.dir, { recursive: true, force: true });
   }
 
   write(record: RunRecord): void {
@@ -213,10 +263,10 @@ export class RunStore {
   }
 
   /**
-   * One page of a prediction file's rows. `file` must be one of the run's own prediction files
-   * (never a path); without it, the one written last. A torn last line is skipped.
+   * Every row of one of the run's prediction files (`file` one of its names, never a path;
+   * default: the one written last), with the run's file names. A torn last line is skipped.
    */
-  predictions(id: string, file: string | undefined, options: PredictionQuery): PredictionPage {
+  predictionRows(id: string, file: string | undefined): { files: string[]; file: string | null; rows: PredictionRow[] } {
     const dir = join(this.realDir(id), RUN_FILES.predictions);
     const files = this.predictionFiles(id);
     if (file !== undefined && !files.includes(file)) {
@@ -224,7 +274,7 @@ export class RunStore {
       throw new ApiError('not_found', `run ${id} has no prediction file ${JSON.stringify(file)} (${have})`);
     }
     const chosen = file ?? latestFile(dir, files);
-    if (chosen === null) return { files, file: null, total: 0, offset: options.offset, rows: [] };
+    if (chosen === null) return { files, file: null, rows: [] };
     const path = join(dir, chosen);
     const lines = readFileSync(path, 'utf8').split('\n');
     const rows: PredictionRow[] = [];
@@ -243,6 +293,16 @@ export class RunStore {
         throw new ApiError('internal', `${path}: line ${index + 1} is not a prediction row`);
       }
     });
+    return { files, file: chosen, rows };
+  }
+
+  /**
+   * One page of a prediction file's rows. `file` must be one of the run's own prediction files
+   * (never a path); without it, the one written last. A torn last line is skipped.
+   */
+  predictions(id: string, file: string | undefined, options: PredictionQuery): PredictionPage {
+    const { files, file: chosen, rows } = this.predictionRows(id, file);
+    if (chosen === null) return { files, file: null, total: 0, offset: options.offset, rows: [] };
     const terms = searchTerms(options.query);
     const matching = rows.filter(
       (row) =>

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { RunAnalyser } from '../analysis/runAnalysis.js';
 import { DatasetJobs } from '../datasets/datasetJobs.js';
 import { DatasetStore } from '../datasets/datasetStore.js';
 import { projectRoot } from '../engine/paths.js';
@@ -25,6 +26,7 @@ export class Workbench {
   readonly jobs: JobManager;
   readonly datasets: DatasetStore;
   readonly datasetJobs: DatasetJobs;
+  readonly analyser: RunAnalyser;
   readonly exports = new ExportJobs();
   readonly inspector = new InspectorService();
   readonly version = workbenchVersion();
@@ -37,6 +39,7 @@ export class Workbench {
     this.jobs = new JobManager(this.store, { versions: { workbench: this.version }, ...jobOptions });
     this.datasets = new DatasetStore(this.datasetsDir);
     this.datasetJobs = new DatasetJobs(this.datasetsDir);
+    this.analyser = new RunAnalyser(this.store, (path) => this.datasets.recordsOfPath(path));
   }
 
   /**

@@ -2,6 +2,7 @@
  * `coconut analyse …`: analyses of a model's outputs against its dataset (DESIGN.md §4).
  *
  *   coconut analyse classify --dataset D --predictions P [--thoughts K] [--json]
+ *   coconut analyse RUN [--node-values [--records N] [--thoughts K]] [--json]
  *
  * P is a JSON list of `{"idx": record index in D, "text": what the model wrote after the question}`,
  * each optionally with its own `"thoughts"` (else --thoughts, else 0); the engine's predictions
@@ -11,7 +12,19 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { CATEGORY_TITLES, classifyPath, graphProblem, PATH_CATEGORIES, type PathCategory, type PathVerdict } from '../../analysis/pathClassifier.js';
+import cliProgress from 'cli-progress';
+import type { CategoryCounts, NodeValueAggregate, RunAnalysis } from '../../../common/analysis.js';
+import type { NodeValues } from '../../../common/inspector.js';
+import { aggregateNodeValues } from '../../analysis/nodeValueAggregate.js';
+import { RunAnalyser } from '../../analysis/runAnalysis.js';
 import { DatasetError, readDataset, type DatasetRecord } from '../../datasets/records.js';
+import { BundleError, loadBundle } from '../../inspector/bundle.js';
+import { OnnxDecoder } from '../../inspector/onnxDecoder.js';
+import { resolveRun } from '../../inspector/runTargets.js';
+import { inspect, InspectRequestError } from '../../inspector/thoughtLoop.js';
+import { RunStore } from '../../runs/runStore.js';
+import { defaultHome } from '../../workbench/workbench.js';
+import { bundleFor } from './inspect.js';
 import { CliError, printJson } from '../output.js';
 import { parseWhole } from '../parsers.js';
 
@@ -142,8 +155,111 @@ async function runClassify(options: ClassifyOptions): Promise<void> {
   else console.log(formatCategoryTable(results));
 }
 
+interface RunAnalyseOptions {
+  nodeValues?: boolean;
+  records: number;
+  thoughts?: number;
+  checkpoint: string;
+  json?: boolean;
+}
+
+const pct = (value: number): string => `${(100 * value).toFixed(1)}%`;
+const fixed = (value: number | null, digits = 1): string => (value === null ? '–' : value.toFixed(digits));
+
+/** One line per prediction file: what evaluated it, accuracy, cost, and the categories as percentages. */
+export function formatRunAnalysis(analysis: RunAnalysis): string {
+  const lines = [`${analysis.name} (${analysis.method}, run ${analysis.run_id}) on ${analysis.val_path ?? 'no dataset'}`];
+  if (analysis.problem) return [...lines, analysis.problem].join('\n');
+  const short = ['CLabel', 'ILabel', 'CPath', 'LPath', 'Halluc', 'WrongT'];
+  const header = ['file'.padEnd(22), 'epoch', 'stage', '  k', 'accuracy', 'tokens', 'passes', ...(analysis.graph ? short.map((s) => s.padStart(7)) : [])];
+  lines.push(header.join(' '));
+  for (const file of analysis.files) {
+    const cells = [
+      file.file.padEnd(22),
+      (file.epoch === null ? '–' : String(file.epoch + 1)).padStart(5),
+      (file.stage === null ? '–' : String(file.stage)).padStart(5),
+      String(file.forced_thoughts ?? file.thoughts).padStart(3),
+      pct(file.accuracy).padStart(8),
+      fixed(file.mean_new_tokens).padStart(6),
+      fixed(file.mean_forward_passes).padStart(6),
+    ];
+    if (file.categories) cells.push(...PATH_CATEGORIES.map((category) => pct((file.categories as CategoryCounts)[category] / Math.max(1, file.total)).padStart(7)));
+    lines.push(cells.join(' ') + (file.problem ? `  (${file.problem})` : ''));
+  }
+  if (!analysis.graph) lines.push('(no path categories: the dataset has no graph records)');
+  lines.push('epoch counts from 1 as the checkpoints do; k: the thoughts every question got (forced with coconut eval --thoughts)');
+  return lines.join('\n');
+}
+
+/** Node-value figures as two small tables: by height per k, and the frontier's top-1/2/3 mass. */
+export function formatNodeValues(aggregate: NodeValueAggregate): string {
+  const lines = [`node values over ${aggregate.records} questions (frontier after k thoughts; mean value, answer branch / other branch):`];
+  for (const row of aggregate.by_height.filter((entry) => entry.measure === 'shortest')) {
+    lines.push(`  k=${row.k} height ${row.height} (shortest): ${fixed(row.correct_mean, 3)} (${row.correct_nodes} nodes) / ${fixed(row.incorrect_mean, 3)} (${row.incorrect_nodes} nodes)`);
+  }
+  lines.push('cumulative value of the top-1/2/3 frontier nodes:');
+  for (const row of aggregate.top_cumulative) lines.push(`  k=${row.k}: ${row.top1.toFixed(3)} / ${row.top2.toFixed(3)} / ${row.top3.toFixed(3)}`);
+  return lines.join('\n');
+}
+
+async function nodeValuesOfRun(runDir: string, runArgument: string, valPath: string, options: RunAnalyseOptions, progress: boolean): Promise<NodeValueAggregate> {
+  const records = (await readDataset(valPath)).filter((record) => graphProblem(record) === null).slice(0, options.records);
+  if (records.length === 0) throw new CliError(`${valPath} has no graph records: node values need ProsQA or reachability questions`);
+  const bundleDir = await bundleFor(runArgument, options.checkpoint, progress);
+  const bundle = loadBundle(bundleDir);
+  const thoughts = options.thoughts ?? bundle.manifest.default_thoughts;
+  const decoder = await OnnxDecoder.open(bundle.dir, bundle.manifest);
+  const bar = progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'node values |{bar}| {value}/{total} questions', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(records.length, 0);
+  const values: NodeValues[] = [];
+  try {
+    for (const record of records) {
+      const inspection = await inspect(bundle, decoder, { record, thoughts, top: 1, cache: true });
+      if (inspection.node_values) values.push(inspection.node_values);
+      bar?.increment();
+    }
+  } catch (error) {
+    if (error instanceof InspectRequestError || error instanceof BundleError) throw new CliError(`${runDir}: ${error.message}`);
+    throw error;
+  } finally {
+    bar?.stop();
+    await decoder.release();
+  }
+  return aggregateNodeValues(values, thoughts);
+}
+
+async function runAnalyseRun(runArgument: string, options: RunAnalyseOptions): Promise<void> {
+  const store = new RunStore(defaultHome());
+  const { runId, dir } = resolveRun(store, runArgument);
+  if (runId === null || !store.has(runId)) throw new CliError(`${runArgument} is not a run of ${store.home} (\`coconut runs list\`)`);
+  const analysis = await new RunAnalyser(store, (path) => readDataset(path)).analyse(runId);
+  let nodeValues: NodeValueAggregate | null = null;
+  if (options.nodeValues) {
+    if (analysis.val_path === null) throw new CliError(`run ${runId} names no dataset (val_path)`);
+    nodeValues = await nodeValuesOfRun(dir, runId, analysis.val_path, options, !options.json);
+  }
+  if (options.json) printJson(nodeValues ? { ...analysis, node_values: nodeValues } : analysis);
+  else {
+    console.log(formatRunAnalysis(analysis));
+    if (nodeValues) console.log(`\n${formatNodeValues(nodeValues)}`);
+  }
+  if (analysis.problem) process.exitCode = 1;
+}
+
 export function registerAnalyseCommands(program: Command): void {
-  const analyse = program.command('analyse').description("analyse a model's outputs against its dataset");
+  const analyse = program
+    .command('analyse')
+    .description("analyse a model's outputs against its dataset: `analyse RUN` for a run's prediction files, `analyse classify` for any outputs")
+    .argument('[run]', "a run id: every prediction file's accuracy, cost and path categories")
+    .option('--node-values', "also the node values of the run's checkpoint over its questions (the thought inspector; exports a bundle first when needed)")
+    .option('--records <n>', 'questions for --node-values', parseWhole(1), 100)
+    .option('--thoughts <k>', "thoughts for --node-values (default: the checkpoint's last stage)", parseWhole(0))
+    .option('--checkpoint <which>', 'checkpoint for --node-values: best, last or epoch-N', 'best')
+    .option('--json', 'print the analysis as JSON')
+    .action(async (run: string | undefined, options: RunAnalyseOptions) => {
+      if (run === undefined) throw new CliError('give a run id (coconut analyse RUN) or a subcommand (coconut analyse classify …)');
+      await runAnalyseRun(run, options);
+    });
   analyse
     .command('classify')
     .description('put each output in a path category (Correct Label/Path, Longer Path, Hallucination, Wrong Target, Incorrect Label)')
@@ -151,5 +267,6 @@ export function registerAnalyseCommands(program: Command): void {
     .requiredOption('--predictions <file>', 'a JSON list of {"idx", "text", optional "thoughts"}, or the engine\'s predictions JSON Lines')
     .option('--thoughts <k>', 'continuous thoughts that replaced the first k steps (an entry\'s own "thoughts" wins)', parseWhole(0))
     .option('--json', 'print a JSON list of {idx, category, explanation, …}')
-    .action(async (options: ClassifyOptions) => runClassify(options));
+    // `--json` and `--thoughts` after `classify` are parsed by `analyse` (which has them too): merge both.
+    .action(async (_options: ClassifyOptions, command: Command) => runClassify(command.optsWithGlobals<ClassifyOptions>()));
 }

@@ -1,6 +1,10 @@
-/** `coconut config check FILE [--json]`: validate a config and print it with every default filled in. */
+/**
+ * `coconut config check FILE [--json]`: validate a config and print it with every default filled in,
+ * or every problem; warnings (allowed, but probably not meant) are printed either way and do not fail.
+ */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { Issue } from '../../../common/api.js';
 import { checkConfig } from '../../runs/configText.js';
 import { CliError, printJson } from '../output.js';
 
@@ -19,9 +23,15 @@ export function registerConfigCommands(program: Command): void {
         throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
       }
       const { config: _config, ...check } = checkConfig(text, process.cwd());
-      if (options.json) printJson(check);
-      else if (check.ok) process.stdout.write(check.resolved_yaml ?? '');
-      else for (const issue of check.issues) console.error(`${file}: ${issue.path ? `config key '${issue.path}': ` : ''}${issue.message}`);
+      const where = (issue: Issue): string => `${file}: ${issue.path ? `config key '${issue.path}': ` : ''}${issue.message}`;
+      if (options.json) {
+        printJson(check);
+      } else {
+        // Warnings go to stderr so that stdout stays the resolved config, usable as a file.
+        for (const warning of check.warnings) console.error(`warning: ${where(warning)}`);
+        if (check.ok) process.stdout.write(check.resolved_yaml ?? '');
+        else for (const issue of check.issues) console.error(where(issue));
+      }
       if (!check.ok) process.exitCode = 1;
     });
 }

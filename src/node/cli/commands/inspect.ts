@@ -94,7 +94,7 @@ async function recordFrom(options: InspectCliOptions): Promise<InspectRecord> {
 }
 
 /** A bundle folder as given, or the run's bundle for the checkpoint, exported first when missing or stale. */
-async function bundleFor(target: string, checkpoint: string, progress: boolean): Promise<string> {
+export async function bundleFor(target: string, checkpoint: string, progress: boolean): Promise<string> {
   if (isBundleDir(target)) return resolve(target);
   const { runId, dir } = resolveRun(new RunStore(defaultHome()), target);
   const located = locateBundle(dir, checkpoint, { allowFiles: true });
@@ -103,7 +103,7 @@ async function bundleFor(target: string, checkpoint: string, progress: boolean):
   return exportWithProgress(runId, dir, checkpoint, undefined, progress);
 }
 
-async function exportWithProgress(runId: string | null, runDir: string, checkpoint: string, outDir: string | undefined, progress: boolean): Promise<string> {
+export async function exportWithProgress(runId: string | null, runDir: string, checkpoint: string, outDir: string | undefined, progress: boolean): Promise<string> {
   const jobs = new ExportJobs();
   const unsubscribe = jobs.subscribe((job) => {
     if (progress && job.status === 'running' && job.phase) console.error(`  [${job.index}/${job.total}] ${job.phase}`);

@@ -5,7 +5,7 @@
  */
 import * as monaco from 'monaco-editor/editor/editor.api.js';
 import EditorWorker from 'monaco-editor/editor/editor.worker.js?worker';
-import { configSuggestions, presentKeys } from '../lib/configCompletion';
+import { configHoverAt, configSuggestions, presentKeys } from '../lib/configCompletion';
 
 import 'monaco-editor/features/codicon/register.js';
 import 'monaco-editor/features/codeEditor/register.js';
@@ -50,6 +50,18 @@ monaco.languages.registerCompletionItemProvider('yaml', {
       range,
     }));
     return { suggestions };
+  },
+});
+
+// Each key's description, type, default and allowed values on hover (nested keys included).
+monaco.languages.registerHoverProvider('yaml', {
+  provideHover(model, position) {
+    const hover = configHoverAt(model.getLinesContent(), position.lineNumber - 1, position.column - 1);
+    if (!hover) return null;
+    return {
+      range: new monaco.Range(position.lineNumber, hover.keyStart + 1, position.lineNumber, hover.keyEnd + 1),
+      contents: [{ value: hover.markdown }],
+    };
   },
 });
 

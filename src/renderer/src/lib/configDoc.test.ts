@@ -4,6 +4,7 @@ import {
   checkDocument,
   draftValue,
   parseConfigText,
+  placeIssues,
   rangeOfPath,
   readDrafts,
   textDelta,
@@ -105,21 +106,38 @@ describe('validation', () => {
     const issues = checkDocument(doc);
     const unknown = issues.find((i) => i.path === 'bogus_key');
     const wrong = issues.find((i) => i.path === 'num_epochs');
-    expect(unknown?.message).toMatch(/Unknown key/);
-    expect(wrong).toBeDefined();
+    expect(unknown?.message).toBe('unknown key `bogus_key`');
+    expect(wrong?.message).toBe('must be a whole number (got text "many")');
     expect(source.slice(unknown!.range![0], unknown!.range![1])).toBe('bogus_key: 3');
     expect(source.slice(wrong!.range![0], wrong!.range![1])).toBe('num_epochs: many');
   });
 
   it('reports a missing required key', () => {
     const issues = checkDocument(parseConfigText('coconut: true\nval_path: v.json\n'));
-    expect(issues).toEqual([expect.objectContaining({ path: 'train_path', message: 'Required.', range: null })]);
+    expect(issues).toEqual([expect.objectContaining({ path: 'train_path', message: 'is required', range: null })]);
+  });
+
+  it('suggests the key a misspelt one was meant as, and marks its line', () => {
+    const source = 'train_path: a\nval_path: b\nnum_epoch: 3\noffline_model:\n  n_layers: 4\n';
+    const issues = checkDocument(parseConfigText(source));
+    expect(issues.map((i) => [i.path, i.message, source.slice(i.range![0], i.range![1])])).toEqual([
+      ['offline_model.n_layers', 'unknown key `n_layers` — did you mean `n_layer`?', 'n_layers: 4'],
+      ['num_epoch', 'unknown key `num_epoch` — did you mean `num_epochs`?', 'num_epoch: 3'],
+    ]);
+  });
+
+  it('places host warnings as warnings', () => {
+    const doc = parseConfigText(SAMPLE + 'resume: 1\n');
+    const [warning] = placeIssues(doc, [{ path: 'resume', message: 'no checkpoint' }], 'host', 'warning');
+    expect(warning).toMatchObject({ severity: 'warning', source: 'host' });
+    expect(SAMPLE.length).toBe(warning!.range![0]);
+    expect(placeIssues(doc, [{ path: 'resume', message: 'x' }])[0]).not.toHaveProperty('severity');
   });
 
   it('reports nested problems at the nested key', () => {
     const doc = parseConfigText('train_path: a\nval_path: b\noffline_model:\n  n_head: 0\n');
     const issue = checkDocument(doc).find((i) => i.path === 'offline_model.n_head');
-    expect(issue).toBeDefined();
+    expect(issue?.message).toBe('must be greater than 0');
     expect(rangeOfPath(doc, ['offline_model', 'n_head'])).toEqual(issue!.range);
   });
 

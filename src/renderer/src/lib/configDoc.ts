@@ -6,6 +6,7 @@
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { Issue } from '../../../common/api';
 import { METHOD_FLAGS, RunConfigSchema, methodOf, type MethodFlag, type MethodName, type RunConfig } from '../../../common/config';
+import { parseRunConfig } from '../../../common/configMessages';
 
 export type FieldKind = 'text' | 'path' | 'int' | 'number' | 'nullableText' | 'method';
 
@@ -140,9 +141,11 @@ export interface DraftIssue extends Issue {
   source: 'yaml' | 'schema' | 'host';
   /** Character offsets in the YAML text, when the issue points at a place in it. */
   range: [number, number] | null;
+  /** A warning (allowed, probably not meant) never blocks a run; absent means an error. */
+  severity?: 'warning';
 }
 
-/** YAML syntax errors, then the schema's verdict on the document. */
+/** YAML syntax errors, then the schema's verdict on the document (in the host's words, see common/configMessages). */
 export function checkDocument(doc: Document): DraftIssue[] {
   if (doc.errors.length > 0) {
     return doc.errors.map((e) => ({ path: '', message: e.message.split('\n')[0] ?? e.message, source: 'yaml', range: [e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)] }));
@@ -151,42 +154,13 @@ export function checkDocument(doc: Document): DraftIssue[] {
   if (!js) {
     return [{ path: '', message: 'The config must be a YAML mapping of keys to values.', source: 'yaml', range: null }];
   }
-  const result = RunConfigSchema.safeParse(js);
-  if (result.success) return [];
-  const issues: DraftIssue[] = [];
-  for (const issue of result.error.issues) {
-    const base = issue.path.map(String);
-    const keys = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys ?? [] : [];
-    if (keys.length > 0) {
-      for (const key of keys) {
-        const path = [...base, key];
-        issues.push({ path: path.join('.'), message: `Unknown key "${key}".`, source: 'schema', range: rangeOfPath(doc, path) });
-      }
-      continue;
-    }
-    const missing = issue.code === 'invalid_type' && pathValue(js, base) === undefined;
-    issues.push({
-      path: base.join('.'),
-      message: missing ? 'Required.' : issue.message,
-      source: 'schema',
-      range: rangeOfPath(doc, base),
-    });
-  }
-  return issues;
+  const parsed = parseRunConfig(js);
+  return parsed.ok ? [] : placeIssues(doc, parsed.issues, 'schema');
 }
 
 /** Issues from the host (config.check, runs.create), placed in the current text. */
-export function placeIssues(doc: Document, issues: readonly Issue[], source: DraftIssue['source'] = 'host'): DraftIssue[] {
-  return issues.map((i) => ({ ...i, source, range: i.path ? rangeOfPath(doc, i.path.split('.')) : null }));
-}
-
-function pathValue(js: unknown, path: readonly string[]): unknown {
-  let value = js;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
+export function placeIssues(doc: Document, issues: readonly Issue[], source: DraftIssue['source'] = 'host', severity?: 'warning'): DraftIssue[] {
+  return issues.map((i) => ({ ...i, source, range: i.path ? rangeOfPath(doc, i.path.split('.')) : null, ...(severity ? { severity } : {}) }));
 }
 
 /**

@@ -1,0 +1,186 @@
+/**
+ * A run's predictions analysed through the real API dispatcher on real files: categories per
+ * file, the eval event's figures, questions filtered by category and by record, the record
+ * itself, and every bad input (no predictions, another dataset's indices, a non-graph dataset).
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiError, type MethodName, type PredictionRow, type RequestOf, type ResponseOf } from '../../common/api.js';
+import { RunConfigSchema } from '../../common/config.js';
+import { EVENT_SCHEMA_VERSION } from '../../common/events.js';
+import { ApiDispatcher } from '../api/dispatch.js';
+import { createRandom } from '../datasets/random.js';
+import { generateReachabilityRecord, resolveReachabilityParams, type ReachabilityRecord } from '../datasets/reachability.js';
+import { tempDir } from '../testing/fixtures.js';
+import { Workbench } from '../workbench/workbench.js';
+
+const ipc = { transport: 'ipc' as const };
+
+/** The dispatcher's reply unwrapped as a client sees it: the result, or the error thrown. */
+class Api {
+  constructor(private readonly dispatcher: ApiDispatcher) {}
+  async call<M extends MethodName>(method: M, request: RequestOf<M>, context = ipc): Promise<ResponseOf<M>> {
+    const reply = await this.dispatcher.call(method, request, context);
+    if (!reply.ok) throw new ApiError(reply.error.code, reply.error.message, reply.error.issues);
+    return reply.result as ResponseOf<M>;
+  }
+}
+
+function graphRecords(count: number): ReachabilityRecord[] {
+  const rng = createRandom(11);
+  const params = resolveReachabilityParams({ preset: 'small' });
+  return Array.from({ length: count }, () => generateReachabilityRecord(rng, params));
+}
+
+/** What a model that writes the record's own path, then its answer, would write. */
+const ownPath = (record: ReachabilityRecord): string => [...record.steps, `### ${record.answer}`].join('\n');
+const otherLeaf = (record: ReachabilityRecord): string => record.idx_to_symbol[record.neg_target] as string;
+
+describe('run analysis API', () => {
+  let home: ReturnType<typeof tempDir>;
+  let workbench: Workbench;
+  let api: Api;
+  let records: ReachabilityRecord[];
+  let valPath: string;
+
+  beforeEach(() => {
+    home = tempDir();
+    workbench = new Workbench(home.path);
+    api = new Api(new ApiDispatcher(workbench));
+    records = graphRecords(6);
+    valPath = join(home.path, 'valid.json');
+    writeFileSync(valPath, JSON.stringify(records));
+  });
+  afterEach(async () => {
+    await workbench.datasetJobs.close();
+    home.remove();
+  });
+
+  function runWith(files: Record<string, PredictionRow[]>, dataset = valPath) {
+    const config = RunConfigSchema.parse({ name: 'analysed', coconut: true, train_path: dataset, val_path: dataset });
+    const run = workbench.store.create(config, {});
+    mkdirSync(join(run.dir, 'predictions'), { recursive: true });
+    for (const [name, rows] of Object.entries(files)) {
+      writeFileSync(join(run.dir, 'predictions', name), rows.map((row) => JSON.stringify(row) + '\n').join(''));
+    }
+    return run;
+  }
+
+  function evalEvent(runDir: string, file: string, fields: Record<string, unknown>): void {
+    const event = { v: EVENT_SCHEMA_VERSION, t: 1, type: 'eval', stage: 1, epoch: 2, split: 'val', accuracy: 0.5, correct: 3, total: 6, cot_match: null, mean_new_tokens: 4.5, mean_forward_passes: 6.5, ms_per_question: 2, seconds: 1, predictions: `predictions/${file}`, ...fields };
+    appendFileSync(join(runDir, 'events.jsonl'), JSON.stringify(event) + '\n');
+  }
+
+  const row = (idx: number, text: string, correct: boolean, thoughts = 0): PredictionRow => ({ idx, thoughts, text, answer: text.split('#').at(-1)?.trim() ?? '', correct });
+
+  it('counts the six categories per file and takes the figures from the eval event that wrote it', async () => {
+    const r = records;
+    const cot = [
+      row(0, ownPath(r[0]!), true),
+      row(1, ownPath(r[1]!), true),
+      row(2, `zz_qq\n### ${r[2]!.answer}`, true), // a step naming no node
+      row(3, `### ${r[3]!.answer}`, true),
+      row(4, `### ${otherLeaf(r[4]!)}`, false),
+      row(5, ownPath(r[5]!), true),
+    ];
+    const run = runWith({ 'epoch-3.jsonl': cot, 'eval-3-k1.jsonl': cot.map((entry) => ({ ...entry, thoughts: 1 })) });
+    evalEvent(run.dir, 'epoch-3.jsonl', {});
+    evalEvent(run.dir, 'eval-3-k1.jsonl', { forced_thoughts: 1, mean_new_tokens: 2 });
+
+    const analysis = await api.call('analysis.run', { id: run.id }, ipc);
+    expect(analysis).toMatchObject({ run_id: run.id, method: 'coconut', val_path: valPath, graph: true, problem: null });
+    const [epoch, forced] = analysis.files;
+    expect(epoch).toMatchObject({ file: 'epoch-3.jsonl', epoch: 2, stage: 1, forced_thoughts: null, thoughts: 0, total: 6, correct: 5, mean_new_tokens: 4.5, problem: null });
+    expect(epoch!.categories).toEqual({ correct_label: 1, incorrect_label: 1, correct_path: 3, longer_path: 0, hallucination: 1, wrong_target: 0 });
+    expect(forced).toMatchObject({ file: 'eval-3-k1.jsonl', forced_thoughts: 1, thoughts: 1, mean_new_tokens: 2 });
+    const total = Object.values(forced!.categories!).reduce((a, b) => a + b, 0);
+    expect(total).toBe(6);
+  });
+
+  it('lists one category’s questions with the verdict that explains them, or chosen records in order', async () => {
+    const r = records;
+    const run = runWith({ 'epoch-1.jsonl': [row(0, ownPath(r[0]!), true), row(1, `zz_qq\n### ${r[1]!.answer}`, true), row(2, `### ${otherLeaf(r[2]!)}`, false)] });
+    const hallucinated = await api.call('analysis.questions', { id: run.id, category: 'hallucination' }, ipc);
+    expect(hallucinated.total).toBe(1);
+    expect(hallucinated.rows[0]).toMatchObject({ idx: 1, verdict: { category: 'hallucination', bad_step: 1 } });
+    expect(hallucinated.rows[0]!.verdict!.explanation).toMatch(/zz_qq|node/);
+
+    const chosen = await api.call('analysis.questions', { id: run.id, indices: [2, 0, 99] }, ipc);
+    expect(chosen.rows.map((entry) => [entry.idx, entry.verdict?.category])).toEqual([
+      [2, 'incorrect_label'],
+      [0, 'correct_path'],
+    ]);
+    const wrong = await api.call('analysis.questions', { id: run.id, filter: 'wrong' }, ipc);
+    expect(wrong.rows.map((entry) => entry.idx)).toEqual([2]);
+    expect(await api.call('analysis.record', { id: run.id, index: 2 }, ipc)).toMatchObject({ index: 2, question: r[2]!.question, edges: r[2]!.edges });
+  });
+
+  it('says what is wrong instead of failing: no predictions, another dataset, records without graphs', async () => {
+    const none = runWith({});
+    expect((await api.call('analysis.run', { id: none.id }, ipc)).problem).toMatch(/no predictions yet/);
+
+    const foreign = runWith({ 'epoch-1.jsonl': [row(0, '### x', false), row(40, '### y', false)] });
+    const analysis = await api.call('analysis.run', { id: foreign.id }, ipc);
+    expect(analysis.files[0]!.categories).toBeNull();
+    expect(analysis.files[0]!.problem).toMatch(/record 40 is not in .*valid\.json \(6 records\)/);
+    await expect(api.call('analysis.questions', { id: foreign.id }, ipc)).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/record 40/) });
+    await expect(api.call('analysis.record', { id: foreign.id, index: 40 }, ipc)).rejects.toMatchObject({ code: 'not_found' });
+
+    const plainPath = join(home.path, 'plain.json');
+    writeFileSync(plainPath, JSON.stringify([{ question: 'Is it?', steps: ['yes'], answer: 'True' }]));
+    const plain = runWith({ 'epoch-1.jsonl': [row(0, 'yes ### True', true)] }, plainPath);
+    const plainAnalysis = await api.call('analysis.run', { id: plain.id }, ipc);
+    expect(plainAnalysis).toMatchObject({ graph: false, problem: null });
+    expect(plainAnalysis.files[0]).toMatchObject({ categories: null, accuracy: 1, problem: null });
+    await expect(api.call('analysis.questions', { id: plain.id, category: 'hallucination' }, ipc)).rejects.toMatchObject({ message: expect.stringMatching(/no graph records/) });
+    await expect(api.call('analysis.questions', { id: plain.id, file: '../run.json' }, ipc)).rejects.toMatchObject({ code: 'not_found' });
+
+    const missing = runWith({ 'epoch-1.jsonl': [row(0, '### x', false)] }, join(home.path, 'gone.json'));
+    expect((await api.call('analysis.run', { id: missing.id }, ipc)).problem).toMatch(/gone\.json/);
+  });
+});
+
+describe('runs.delete', () => {
+  let home: ReturnType<typeof tempDir>;
+  let workbench: Workbench;
+  let api: Api;
+  beforeEach(() => {
+    home = tempDir();
+    workbench = new Workbench(home.path);
+    api = new Api(new ApiDispatcher(workbench));
+  });
+  afterEach(async () => {
+    await workbench.datasetJobs.close();
+    home.remove();
+  });
+
+  const config = RunConfigSchema.parse({ name: 'gone', cot: true, train_path: '/t.json', val_path: '/v.json' });
+
+  it('removes a finished run whole, keeps the others, and refuses one still queued or running', async () => {
+    const kept = workbench.store.create(config, {});
+    const done = workbench.store.create(config, {});
+    workbench.store.update(done.id, { status: 'completed' });
+    writeFileSync(join(done.dir, 'events.jsonl'), '');
+    await api.call('runs.delete', { id: done.id }, ipc);
+    expect((await api.call('runs.list', {}, ipc)).map((run) => run.id)).toEqual([kept.id]);
+    await expect(api.call('runs.get', { id: done.id }, ipc)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(api.call('runs.delete', { id: kept.id }, ipc)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/queued: cancel it first/) });
+    expect(workbench.store.has(kept.id)).toBe(true);
+  });
+
+  it('deletes a run kept outside the home, link and folder', async () => {
+    const outside = join(home.path, 'elsewhere', 'run');
+    const run = workbench.store.create(config, {}, outside);
+    workbench.store.update(run.id, { status: 'failed' });
+    await api.call('runs.delete', { id: run.id }, ipc);
+    expect(workbench.store.has(run.id)).toBe(false);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(outside)).toBe(false);
+  });
+
+  it('keeps val_path, seed and eval_of in the summary', async () => {
+    const run = workbench.store.create({ ...config, seed: 7 }, {}, undefined, { run: 'source', checkpoint: 'best' });
+    expect(await api.call('runs.get', { id: run.id }, ipc)).toMatchObject({ run: { val_path: '/v.json', seed: 7, eval_of: { run: 'source', checkpoint: 'best' } } });
+  });
+});

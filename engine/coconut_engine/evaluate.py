@@ -160,9 +160,11 @@ def evaluate(
     should_stop: Callable[[], bool],
     keep_examples: int = 3,
     forced_thoughts: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> EvalResult | None:
     """Score the records at ``stage``, or with exactly ``forced_thoughts`` thoughts each when it
-    is set; None if ``should_stop`` asked to stop part-way."""
+    is set; None if ``should_stop`` asked to stop part-way. ``on_progress(done, total)`` is called
+    after every batch."""
     started = time.perf_counter()
     if forced_thoughts is None:
         prompts = [curriculum.eval_prompt(item, stage) for item in encoded]
@@ -216,6 +218,8 @@ def evaluate(
                     predictions.append(prediction_row(record.index, thoughts, text, answer, right, reasoning_match))
                     if len(examples) < keep_examples:
                         examples.append((record.question, text, record.answer))
+                if on_progress is not None:
+                    on_progress(len(predictions), len(records))
     finally:
         model.train(was_training)
 

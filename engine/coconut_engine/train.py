@@ -22,7 +22,7 @@ import math
 import platform
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +57,8 @@ DEBUG_TRAIN_RECORDS = 256
 DEBUG_VAL_RECORDS = 32
 # Seconds between two progress lines on stderr.
 PROGRESS_INTERVAL_S = 5.0
+# How often evaluation reports how far it got (an `eval_progress` event, for progress bars).
+EVAL_PROGRESS_INTERVAL_S = 1.0
 
 
 @dataclass
@@ -287,9 +289,9 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         f"{steps_per_epoch} steps per epoch, {len(plan)} stage(s), on {device}" + (f" × {ranks.world} processes" if ranks.active else "")
     )
 
-    def evaluate_stage(stage: int, forced_thoughts: int | None = None) -> EvalResult | None:
+    def evaluate_stage(stage: int, epoch: int, forced_thoughts: int | None = None) -> EvalResult | None:
         with distributed.Gathered(model):
-            result = evaluate_share(stage, forced_thoughts)
+            result = evaluate_share(stage, forced_thoughts, eval_progress_reporter(stage, epoch, forced_thoughts))
         if not ranks.active:
             return result
         # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
@@ -305,7 +307,24 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         predictions = [row for share in shares for row in share] if shares is not None else []
         return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples, predictions)
 
-    def evaluate_share(stage: int, forced_thoughts: int | None) -> EvalResult | None:
+    def eval_progress_reporter(stage: int, epoch: int, forced_thoughts: int | None) -> Callable[[int, int], None]:
+        """An `eval_progress` event at most every PROGRESS_INTERVAL_S and at the end. Under DDP rank 0
+        reports its own share scaled to the whole set (the shares are within one question of equal)."""
+        last = time.time()
+        fixed: dict[str, object] = {} if forced_thoughts is None else {"forced_thoughts": forced_thoughts}
+
+        def report(done: int, total: int) -> None:
+            nonlocal last
+            now = time.time()
+            if done < total and now - last < EVAL_PROGRESS_INTERVAL_S:
+                return
+            last = now
+            whole = len(val_records)
+            events.emit("eval_progress", **fixed, stage=stage, epoch=epoch, done=min(whole, done * ranks.world), total=whole)
+
+        return report
+
+    def evaluate_share(stage: int, forced_thoughts: int | None, on_progress: Callable[[int, int], None]) -> EvalResult | None:
         return evaluate(
             model,
             codec,
@@ -320,6 +339,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             bf16=config.use_bf16,
             should_stop=cancel,
             forced_thoughts=forced_thoughts,
+            on_progress=on_progress,
         )
 
     def thought_stage(stage: int) -> int:
@@ -402,7 +422,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         entry = plan[0]
         events.emit("stage", stage=stage, epoch=config.resume, removed_steps=entry.removed_steps, thoughts=entry.thoughts, label=entry.label)
         if config.eval_thoughts is None:
-            result = evaluate_stage(stage)
+            result = evaluate_stage(stage, config.resume)
             if result is None:
                 return outcome("cancelled")
             report_eval(result, stage, config.resume)
@@ -416,7 +436,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
                 progress(f"warning: {warning}")
             for forced in counts:
                 progress(f"evaluating {len(val_encoded)} questions with {forced} forced thought{'' if forced == 1 else 's'}")
-                result = evaluate_stage(stage, forced)
+                result = evaluate_stage(stage, config.resume, forced)
                 if result is None:
                     return outcome("cancelled")
                 report_eval(result, stage, config.resume, forced)
@@ -507,7 +527,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
                     f"loss {step_loss:.4f} ({n_samples / seconds:.0f} samples/s)"
                 )
 
-        result = evaluate_stage(stage)
+        result = evaluate_stage(stage, epoch)
         if result is None:
             # Cancelled during evaluation: this epoch's training is complete, keep it.
             if not config.save_only_improve:

@@ -46,6 +46,12 @@ def test_each_evaluation_writes_every_prediction(tmp_path: Path, tiny_data, even
     evals = [event for event in events if event["type"] == "eval"]
     assert [event["predictions"] for event in evals] == ["predictions/epoch-1.jsonl", "predictions/epoch-2.jsonl"]
     val_records = json.loads(val.read_text(encoding="utf-8"))
+    # Each evaluation says how far it got, ending with every question answered, before its result.
+    for epoch in (0, 1):
+        reports = [event for event in events if event["type"] == "eval_progress" and event["epoch"] == epoch]
+        assert reports and reports[-1]["done"] == reports[-1]["total"] == len(val_records)
+        assert [event["done"] for event in reports] == sorted(event["done"] for event in reports)
+        assert events.index(reports[-1]) < events.index(evals[epoch])
     for event, thoughts in zip(evals, [0, 1]):
         rows = read_rows(run_dir / event["predictions"])
         assert [row["idx"] for row in rows] == list(range(len(val_records)))  # one line per record, in order
@@ -130,6 +136,8 @@ def test_eval_thoughts_evaluates_once_per_forced_count(tmp_path: Path, coconut_c
     assert_valid_events(events, event_validator)
     evals = [event for event in events if event["type"] == "eval"]
     assert [event["forced_thoughts"] for event in evals] == [0, 1, 2]
+    finals = [event for event in events if event["type"] == "eval_progress" and event["done"] == event["total"]]
+    assert [event["forced_thoughts"] for event in finals] == [0, 1, 2]
     assert [event["predictions"] for event in evals] == [f"predictions/eval-1-k{k}.jsonl" for k in (0, 1, 2)]
     assert sorted(path.name for path in (run_dir / "predictions").iterdir()) == ["eval-1-k0.jsonl", "eval-1-k1.jsonl", "eval-1-k2.jsonl"]
     for k in (0, 1, 2):

@@ -123,6 +123,19 @@ export const EvalEventSchema = z.object({
   predictions: z.string().optional(),
 });
 
+/** How far an evaluation got (about once a second while it runs, and at its end), for progress bars. */
+export const EvalProgressEventSchema = z.object({
+  ...base,
+  type: z.literal('eval_progress'),
+  stage: count,
+  epoch: count,
+  /** Questions answered so far, of `total` (under several processes: rank 0's share scaled to the whole). */
+  done: count,
+  total: count,
+  /** As in the `eval` event this evaluation will write. */
+  forced_thoughts: count.optional(),
+});
+
 export const CheckpointEventSchema = z.object({
   ...base,
   type: z.literal('checkpoint'),
@@ -164,6 +177,7 @@ export const EngineEventSchema = z.discriminatedUnion('type', [
   StageEventSchema,
   StepEventSchema,
   EvalEventSchema,
+  EvalProgressEventSchema,
   CheckpointEventSchema,
   LogEventSchema,
   FinishedEventSchema,

@@ -1,9 +1,10 @@
 /**
  * `coconut eval RUN --dataset FILE [--checkpoint best|last|epoch-N] [--thoughts K|FROM..TO] [--json]`:
  * a trained run evaluated on any dataset (its held-out test split, typically) as a new run of the
- * home (`runs/evaluation.ts`), followed to its end: a line per evaluation, then where its
- * predictions are. With a thought range every k gets `<eot>` forced after exactly k thoughts.
+ * home (`runs/evaluation.ts`), followed to its end: a progress bar over the questions, a line per
+ * evaluation, then where its predictions are. With a thought range every k gets `<eot>` forced after exactly k thoughts.
  */
+import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { EngineEvent } from '../../../common/events.js';
 import type { RunSummary } from '../../../common/runs.js';
@@ -53,9 +54,21 @@ export function registerEvalCommand(program: Command): void {
       });
       const evals: EvalEvent[] = [];
       if (!options.json) console.error(`${run.name}: queued as run ${run.id}`);
+      const bar = !options.json && process.stderr.isTTY ? new cliProgress.SingleBar({ format: '{label} |{bar}| {value}/{total} questions', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+      let barRunning = false;
+      const stopBar = (): void => {
+        if (barRunning) bar?.stop();
+        barRunning = false;
+      };
       const stopFollowing = workbench.jobs.subscribeRun(run.id, (message) => {
         if (message.kind !== 'event') return;
-        if (message.event.type === 'eval') {
+        if (message.event.type === 'eval_progress' && bar) {
+          const label = message.event.forced_thoughts === undefined ? 'evaluating' : `k=${message.event.forced_thoughts}`;
+          if (!barRunning) bar.start(message.event.total, message.event.done, { label });
+          else bar.update(message.event.done, { label });
+          barRunning = true;
+        } else if (message.event.type === 'eval') {
+          stopBar();
           evals.push(message.event);
           if (!options.json) console.error(describeEval(message.event));
         } else if (message.event.type === 'log' && message.event.level !== 'info' && !options.json) {
@@ -74,6 +87,7 @@ export function registerEvalCommand(program: Command): void {
         process.off('SIGINT', cancel);
         process.off('SIGTERM', cancel);
         stopFollowing();
+        stopBar();
       }
       if (options.json) printJson({ run: final, evals });
       else if (final.status === 'completed') console.log(`${final.name}: completed · run ${final.id} · predictions in ${final.dir}/predictions`);

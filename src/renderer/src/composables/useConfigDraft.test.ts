@@ -18,7 +18,7 @@ function draftWith(handlers: Parameters<typeof fakeApi>[0]) {
 
 describe('useConfigDraft', () => {
   it('keeps form and YAML in step both ways', async () => {
-    const { draft, scope } = draftWith({ 'config.check': () => ({ ok: true, issues: [], resolved_yaml: null, method: 'coconut' }) });
+    const { draft, scope } = draftWith({ 'config.check': () => ({ ok: true, issues: [], warnings: [], resolved_yaml: null, method: 'coconut' }) });
     await draft.loadTemplate('coconut');
     expect(draft.drafts.num_epochs).toBe('3');
     draft.setField('num_epochs', '8');
@@ -56,7 +56,7 @@ describe('useConfigDraft', () => {
   it('puts host issues on fields when the check or the create fails', async () => {
     let checkOk = false;
     const { draft, scope } = draftWith({
-      'config.check': () => ({ ok: checkOk, issues: checkOk ? [] : [{ path: 'train_path', message: 'no such file' }], resolved_yaml: null, method: null }),
+      'config.check': () => ({ ok: checkOk, issues: checkOk ? [] : [{ path: 'train_path', message: 'no such file' }], warnings: [], resolved_yaml: null, method: null }),
       'runs.create': () => {
         throw new ApiError('invalid_config', 'engine said no', [{ path: 'num_epochs', message: 'too many' }]);
       },
@@ -72,9 +72,22 @@ describe('useConfigDraft', () => {
     scope.stop();
   });
 
+  it('marks the host\'s warnings as warnings on their key, and still creates the run', async () => {
+    const { draft, scope } = draftWith({
+      'config.check': () => ({ ok: true, issues: [], warnings: [{ path: 'num_epochs', message: 'resume is 1 but load_model_path names no checkpoint' }], resolved_yaml: null, method: 'coconut' }),
+      'runs.create': () => created,
+    });
+    await draft.loadTemplate('coconut');
+    await settle(5);
+    expect(draft.hostIssues.value.map((i) => [i.path, i.severity])).toEqual([['num_epochs', 'warning']]);
+    expect(draft.hostIssues.value[0]!.range).not.toBeNull();
+    expect(await draft.submit()).toEqual(created);
+    scope.stop();
+  });
+
   it('returns the created run', async () => {
     const { draft, api, scope } = draftWith({
-      'config.check': () => ({ ok: true, issues: [], resolved_yaml: null, method: 'coconut' }),
+      'config.check': () => ({ ok: true, issues: [], warnings: [], resolved_yaml: null, method: 'coconut' }),
       'runs.create': () => created,
     });
     await draft.loadTemplate('coconut');

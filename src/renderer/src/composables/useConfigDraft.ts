@@ -123,7 +123,8 @@ export function useConfigDraft(api: ClientApi, options: { hostCheckDelayMs?: num
       const result = await api.call('config.check', { config_yaml: sent });
       if (seq !== checkSeq) return result.ok;
       hostMethod.value = result.method;
-      hostIssues.value = placeIssues(doc, result.issues);
+      // Warnings travel with the issues (yellow in the editor and under the field) but never block.
+      hostIssues.value = [...placeIssues(doc, result.issues), ...placeIssues(doc, result.warnings, 'host', 'warning')];
       hostState.value = result.ok ? 'ok' : 'rejected';
       return result.ok;
     } catch (e) {

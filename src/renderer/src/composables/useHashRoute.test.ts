@@ -11,6 +11,8 @@ describe('hash routes', () => {
     expect(parseHash('#/inspect/abc/')).toEqual({ name: 'inspect', id: 'abc' });
     expect(parseHash('#/datasets')).toEqual({ name: 'datasets', dataset: null });
     expect(parseHash('#/datasets/q')).toEqual({ name: 'datasets', dataset: 'q' });
+    expect(parseHash('#/compare')).toEqual({ name: 'compare', runs: [] });
+    expect(parseHash('#/compare?runs=a,b')).toEqual({ name: 'compare', runs: ['a', 'b'] });
   });
 
   it('leaves unknown paths as missing, including an inspect link without a run', () => {
@@ -26,6 +28,7 @@ describe('hash routes', () => {
       { name: 'inspect', id: '2026-01-01 run/1' },
       { name: 'datasets', dataset: null },
       { name: 'datasets', dataset: 'quick start' },
+      { name: 'compare', runs: ['run,1', 'run 2'] },
     ];
     for (const route of routes) expect(parseHash(hrefOf(route))).toEqual(route);
     expect(hrefOf({ name: 'inspect', id: 'r1' })).toBe('#/inspect/r1');

@@ -1,8 +1,9 @@
 /**
  * A tiny hash router: `#/` runs, `#/new` new run, `#/runs/<id>` one run, `#/inspect/<id>` the thought
- * inspector on one run, `#/datasets` and `#/datasets/<name>`.
+ * inspector on one run, `#/datasets` and `#/datasets/<name>`, `#/compare?runs=a,b` runs side by side.
  */
 import { computed, onScopeDispose, ref, type ComputedRef } from 'vue';
+import { compareHref, parseComparePath } from '../lib/compareRoute';
 
 export type Route =
   | { name: 'runs' }
@@ -10,6 +11,7 @@ export type Route =
   | { name: 'run'; id: string }
   | { name: 'inspect'; id: string }
   | { name: 'datasets'; dataset: string | null }
+  | { name: 'compare'; runs: string[] }
   | { name: 'missing'; path: string };
 
 export function parseHash(hash: string): Route {
@@ -23,6 +25,8 @@ export function parseHash(hash: string): Route {
   if (path === '/datasets') return { name: 'datasets', dataset: null };
   const dataset = /^\/datasets\/([^/]+)$/.exec(path);
   if (dataset?.[1]) return { name: 'datasets', dataset: decodeURIComponent(dataset[1]) };
+  const compare = parseComparePath(path);
+  if (compare) return { name: 'compare', runs: compare.runs };
   return { name: 'missing', path };
 }
 
@@ -38,6 +42,8 @@ export function hrefOf(route: Route): string {
       return `#/inspect/${encodeURIComponent(route.id)}`;
     case 'datasets':
       return route.dataset === null ? '#/datasets' : `#/datasets/${encodeURIComponent(route.dataset)}`;
+    case 'compare':
+      return compareHref(route.runs);
     case 'missing':
       return `#${route.path}`;
   }

@@ -83,8 +83,8 @@ function slug(name: string): string {
     name
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 40) || 'run'
+      .slice(0, 40)
+      .replace(/^-+|-+$/g, '') || 'run'
   );
 }
 

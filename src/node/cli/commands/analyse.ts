@@ -236,7 +236,10 @@ async function runAnalyseRun(runArgument: string, options: RunAnalyseOptions): P
   let nodeValues: NodeValueAggregate | null = null;
   if (options.nodeValues) {
     if (analysis.val_path === null) throw new CliError(`run ${runId} names no dataset (val_path)`);
-    nodeValues = await nodeValuesOfRun(dir, runId, analysis.val_path, options, !options.json);
+    // An evaluation run has no checkpoint of its own: the one it evaluated answers for it.
+    const evalOf = store.read(runId).eval_of ?? null;
+    const source = evalOf ? { run: evalOf.run, checkpoint: evalOf.checkpoint } : { run: runId, checkpoint: options.checkpoint };
+    nodeValues = await nodeValuesOfRun(dir, source.run, analysis.val_path, { ...options, checkpoint: source.checkpoint }, !options.json);
   }
   if (options.json) printJson(nodeValues ? { ...analysis, node_values: nodeValues } : analysis);
   else {

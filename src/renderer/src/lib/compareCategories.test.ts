@@ -104,7 +104,7 @@ describe('series and labels', () => {
   it('names bars by method and file, adding the run name only where methods repeat', () => {
     expect(barLabels(bars)).toEqual(['CoT\nepoch 3', 'Coconut\nk=1']);
     const twoCots = [...cot, ...barsOfRun(analysis('c', 'cot', [file('epoch-1.jsonl', 0.1, { epoch: 0 })]), null)];
-    expect(barLabels(twoCots)).toEqual(['CoT · run-a\nepoch 3', 'CoT · run-c\nepoch 1']);
+    expect(barLabels(twoCots)).toEqual(['CoT #1\nepoch 3', 'CoT #2\nepoch 1']);
   });
 
   it('maps a clicked segment back to its bar and category', () => {

@@ -91,14 +91,24 @@ export function barFileLabel(bar: Pick<CategoryBar, 'forced' | 'epoch' | 'file'>
   return bar.file;
 }
 
-/** The axis label: method, and the run's name when two bars' methods would read alike. */
+/**
+ * The axis label, two short lines: the method (numbered `#1`, `#2` in the order chosen when several
+ * runs share it; the legend table below names them in full), then which evaluation: `epoch 3`, or
+ * `epoch 4 · k=2` for a forced count. Run names are too long for an axis: side by side they overlap.
+ */
 export function barLabels(bars: readonly CategoryBar[]): string[] {
-  const runsByMethod = new Map<string, Set<string>>();
-  for (const bar of bars) runsByMethod.set(bar.method, (runsByMethod.get(bar.method) ?? new Set()).add(bar.runId));
+  const runsByMethod = new Map<string, string[]>();
+  for (const bar of bars) {
+    const runs = runsByMethod.get(bar.method) ?? [];
+    if (!runs.includes(bar.runId)) runs.push(bar.runId);
+    runsByMethod.set(bar.method, runs);
+  }
   return bars.map((bar) => {
+    const runs = runsByMethod.get(bar.method) ?? [];
     const method = methodLabel(bar.method);
-    const who = (runsByMethod.get(bar.method)?.size ?? 0) > 1 ? `${method} · ${bar.runName}` : method;
-    return `${who}\n${barFileLabel(bar)}`;
+    const who = runs.length > 1 ? `${method} #${runs.indexOf(bar.runId) + 1}` : method;
+    const which = bar.forced !== null && bar.epoch !== null ? `epoch ${bar.epoch + 1} · k=${bar.forced}` : barFileLabel(bar);
+    return `${who}\n${which}`;
   });
 }
 

@@ -2,14 +2,17 @@
 tools around training (check-config, bench, tokenizer, export to an ONNX bundle, inspect-reference).
 
 Exit codes: 0 when the run completed or was cancelled (SIGTERM/SIGINT), 1 on any error (an
-``error`` event says why when the run directory is writable; one line on stderr always does),
-2 for a malformed command line (argparse).
+``error`` event says why when the run directory is writable; one line on stderr does too while
+anyone reads it), 2 for a malformed command line (argparse). The workbench reads the run's
+terminal state from events.jsonl (`finished` or `error`), never from stderr or the exit code, so
+that a run started by a workbench that has since gone still reports how it ended.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -23,9 +26,9 @@ from . import __version__
 from .cancel import Cancellation
 from .config import load_config
 from .data import load_datasets
-from .errors import EngineError
-from .events import EVENTS_FILE, EventLog
-from .rundir import check_run_dir
+from .errors import EngineError, os_error_in, storage_error, storage_reason, writing
+from .events import EVENTS_FILE, EventLog, say
+from .rundir import check_run_dir, write_text_atomically
 
 
 def _one_line(text: str) -> str:
@@ -33,12 +36,54 @@ def _one_line(text: str) -> str:
 
 
 def _report_error(events: EventLog | None, message: str, where: str | None, trace: str | None) -> None:
-    print(f"error: {_one_line(message)}", file=sys.stderr, flush=True)
+    """The `error` event first, then the one line on stderr: the event is what the workbench
+    reads, and stderr may be gone (the workbench that held the pipe died), so nothing here may
+    depend on it. When the event cannot be written either (a full disk), the line says so."""
+    line = f"error: {_one_line(message)}"
     if events is not None:
-        events.emit("error", message=message, where=where, traceback=trace)
+        try:
+            events.emit("error", message=message, where=where, traceback=trace)
+        except Exception as failure:  # a StorageError naming events.jsonl, in practice
+            reason = failure.message if isinstance(failure, EngineError) else f"{type(failure).__name__}: {failure}"
+            if reason != message:
+                line += f" (not recorded in {EVENTS_FILE}: {_one_line(reason)})"
+    say(line)
+
+
+def _finish(events: EventLog, status: str, run_started: float, outcome: object | None = None) -> float:
+    """The `finished` event: the run's terminal state when it did not fail."""
+    seconds = time.time() - run_started
+    events.emit(
+        "finished",
+        status=status,
+        best_accuracy=getattr(outcome, "best_accuracy", None),
+        best_epoch=getattr(outcome, "best_epoch", None),
+        final_accuracy=getattr(outcome, "final_accuracy", None),
+        seconds=seconds,
+    )
+    return seconds
+
+
+# The errors that only a write can give; when one escapes from outside the run's own files (a
+# compiler cache, shared memory), it is still worth one line naming the file, not a trace.
+_WRITE_ONLY_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def _disk_full_cause(error: BaseException, run_dir: Path) -> EngineError | None:
+    """A StorageError for an exception caused (directly, or as the cause or context of a library's
+    own error, as torch raises) by a disk-full error on a write; None for anything else."""
+    cause = os_error_in(error, _WRITE_ONLY_ERRNOS)
+    if cause is None:
+        return None
+    shown = str(cause.filename) if cause.filename is not None else "a file"
+    with contextlib.suppress(ValueError, TypeError, OSError):
+        shown = Path(shown).resolve().relative_to(run_dir.resolve()).as_posix()
+    return storage_error(cause, shown)
 
 
 def command_train(args: argparse.Namespace) -> int:
+    """Every way out writes the run's terminal state to events.jsonl, whenever the run directory
+    can be written at all: `finished` (completed or cancelled, exit 0) or `error` (exit 1)."""
     # First thing: a SIGTERM from now on ends the run cleanly, even during the slow imports below.
     cancel = Cancellation()
     cancel.install()
@@ -52,56 +97,57 @@ def command_train(args: argparse.Namespace) -> int:
         run_dir.mkdir(parents=True, exist_ok=True)
         events = EventLog(run_dir / EVENTS_FILE if is_main else None)
     except OSError as error:
-        print(f"error: cannot write to run directory {run_dir}: {error.strerror or error}", file=sys.stderr, flush=True)
+        say(f"error: cannot write to run directory {run_dir}: {storage_reason(error)}")
         return 1
 
-    # Config and data problems are found here, in well under a second, before torch loads.
     try:
-        config = load_config(args.config)
-        datasets = load_datasets(config.train_path, config.val_path, config.only_eval)
-        if is_main:
-            check_run_dir(run_dir, config.only_eval)
-    except EngineError as error:
-        _report_error(events, error.message, error.where, None)
-        return 1
-
-    # Offline by design: a model id must resolve to a local copy, never a hub download.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    try:
-        from . import distributed, train  # imports torch and transformers: a few seconds
-
-        if cancel():
-            outcome = train.Outcome("cancelled", None, None, None)
-        else:
-            ranks = distributed.ranks_from_env()
-            try:
-                outcome = train.run(config, datasets, run_dir, events, cancel, ranks)
-            finally:
-                distributed.stop(ranks)
+        outcome = _train(args, run_dir, events, cancel, is_main)
+        seconds = _finish(events, outcome.status, run_started, outcome)
+        if outcome.status == "cancelled":
+            say(f"cancelled after {seconds:.0f} s ({cancel.signal_name or 'signal'})")
+        return 0
     except EngineError as error:
         _report_error(events, error.message, error.where, None)
         return 1
     except KeyboardInterrupt:  # a second Ctrl-C while stopping
-        events.emit("finished", status="cancelled", best_accuracy=None, best_epoch=None, final_accuracy=None, seconds=time.time() - run_started)
+        try:
+            _finish(events, "cancelled", run_started)
+        except EngineError as error:
+            _report_error(events, error.message, error.where, None)
+            return 1
         return 0
     except Exception as error:  # an engine bug or an environment failure: keep the traceback
-        _report_error(events, f"{type(error).__name__}: {error}", None, traceback.format_exc())
+        disk_full = _disk_full_cause(error, run_dir)
+        if disk_full is not None:
+            _report_error(events, disk_full.message, disk_full.where, None)
+        else:
+            _report_error(events, f"{type(error).__name__}: {error}", None, traceback.format_exc())
         return 1
+    finally:
+        events.close()
 
-    seconds = time.time() - run_started
-    events.emit(
-        "finished",
-        status=outcome.status,
-        best_accuracy=outcome.best_accuracy,
-        best_epoch=outcome.best_epoch,
-        final_accuracy=outcome.final_accuracy,
-        seconds=seconds,
-    )
-    if outcome.status == "cancelled":
-        print(f"cancelled after {seconds:.0f} s ({cancel.signal_name or 'signal'})", file=sys.stderr, flush=True)
-    events.close()
-    return 0
+
+def _train(args: argparse.Namespace, run_dir: Path, events: EventLog, cancel: Cancellation, is_main: bool):  # -> train.Outcome
+    """Check the config and data, then train; raises whatever stops the run (command_train
+    turns it into the `error` event)."""
+    # Config and data problems are found here, in well under a second, before torch loads.
+    config = load_config(args.config)
+    datasets = load_datasets(config.train_path, config.val_path, config.only_eval)
+    if is_main:
+        check_run_dir(run_dir, config.only_eval)
+
+    # Offline by design: a model id must resolve to a local copy, never a hub download.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    from . import distributed, train  # imports torch and transformers: a few seconds
+
+    if cancel():
+        return train.Outcome("cancelled", None, None, None)
+    ranks = distributed.ranks_from_env()
+    try:
+        return train.run(config, datasets, run_dir, events, cancel, ranks)
+    finally:
+        distributed.stop(ranks)
 
 
 def command_check_config(args: argparse.Namespace) -> int:
@@ -111,7 +157,7 @@ def command_check_config(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"ok": False, "error": error.message, "where": error.where}))
         else:
-            print(f"error: {_one_line(error.message)}", file=sys.stderr)
+            say(f"error: {_one_line(error.message)}")
         return 1
     resolved = config.to_dict()
     if args.json:
@@ -133,10 +179,10 @@ def command_bench(args: argparse.Namespace) -> int:
     quiet = args.json
     try:
         result = bench.run_bench(
-            args.data, args.device, args.steps, args.bf16, lambda line: quiet or print(line, file=sys.stderr, flush=True), compile=args.compile
+            args.data, args.device, args.steps, args.bf16, lambda line: quiet or say(line), compile=args.compile
         )
     except EngineError as error:
-        print(f"error: {_one_line(error.message)}", file=sys.stderr)
+        say(f"error: {_one_line(error.message)}")
         return 1
     print(bench.to_json(result) if args.json else bench.report(result), flush=True)
     return 0
@@ -151,15 +197,16 @@ def command_tokenizer(args: argparse.Namespace) -> int:
     try:
         records = load_records(args.data, "data")
     except EngineError as error:
-        print(f"error: {_one_line(error.message)}", file=sys.stderr)
+        say(f"error: {_one_line(error.message)}")
         return 1
     codec = build_word_level_codec(word_level_texts(records))
     out = Path(args.out)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(pretty_json(codec), encoding="utf-8")
-    except OSError as error:
-        print(f"error: cannot write {out}: {error.strerror or error}", file=sys.stderr)
+        with writing(str(out)):
+            out.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(pretty_json(codec), out)
+    except EngineError as error:
+        say(f"error: {error.message}")
         return 1
     summary = {"out": str(out), "vocab_size": codec.vocab_size, "records": len(records)}
     print(json.dumps(summary) if args.json else f"wrote {out}: {codec.vocab_size} tokens from {len(records)} records", flush=True)
@@ -187,20 +234,23 @@ def command_export(args: argparse.Namespace) -> int:
 
         def progress(phase: str, index: int, total: int) -> None:
             if args.json:
-                print(json.dumps({"type": "progress", "phase": phase, "index": index, "total": total}), file=out, flush=True)
+                # Progress is for whoever reads stdout; a reader that has gone does not stop the export.
+                with contextlib.suppress(OSError, ValueError):
+                    print(json.dumps({"type": "progress", "phase": phase, "index": index, "total": total}), file=out, flush=True)
             else:
-                print(f"[{index}/{total}] {phase}", file=sys.stderr, flush=True)
+                say(f"[{index}/{total}] {phase}")
 
         try:
             from .export import export_bundle
 
             manifest = export_bundle(args.checkpoint, args.out, label=args.label, run_id=args.run_id, run_dir=args.run_dir, progress=progress)
         except EngineError as error:
-            print(f"error: {_one_line(error.message)}", file=sys.stderr, flush=True)
+            say(f"error: {_one_line(error.message)}")
             return 1
         except Exception as error:  # the exporter failing on a model: keep the trace, end with the one line
-            traceback.print_exc(file=sys.stderr)
-            print(f"error: exporting {args.checkpoint} failed: {_one_line(f'{type(error).__name__}: {error}')}", file=sys.stderr, flush=True)
+            with contextlib.suppress(OSError, ValueError):
+                traceback.print_exc(file=sys.stderr)
+            say(f"error: exporting {args.checkpoint} failed: {_one_line(f'{type(error).__name__}: {error}')}")
             return 1
     if args.json:
         print(json.dumps({"type": "done", "out": str(Path(args.out)), "manifest": manifest}), flush=True)
@@ -225,7 +275,7 @@ def command_inspect_reference(args: argparse.Namespace) -> int:
 
             result = reference_inspection(args.checkpoint, args.question, args.thoughts, cache=not args.no_cache, max_new_tokens=args.max_new_tokens)
         except EngineError as error:
-            print(f"error: {_one_line(error.message)}", file=sys.stderr, flush=True)
+            say(f"error: {_one_line(error.message)}")
             return 1
     print(json.dumps(result), file=out, flush=True)
     return 0
@@ -283,10 +333,30 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.handler(args))
 
 
+def _fill_closed_standard_descriptors() -> None:
+    """Point a closed stdin/stdout/stderr descriptor at /dev/null. Started without one (a parent
+    that closed it), the next file the engine opened would take its number, and whatever writes
+    to "stderr" below Python (PyTorch's C++ warnings write to descriptor 2) would land in that
+    file: events.jsonl or a checkpoint."""
+    for descriptor in (0, 1, 2):
+        try:
+            os.fstat(descriptor)
+        except OSError:
+            try:
+                opened = os.open(os.devnull, os.O_RDWR)
+            except OSError:
+                return
+            if opened != descriptor:
+                os.dup2(opened, descriptor)
+                os.close(opened)
+
+
 if __name__ == "__main__":
+    _fill_closed_standard_descriptors()
     exit_code = main()
     # Everything is written and closed by now; skipping the interpreter's teardown of torch and
     # transformers saves 1-2 s, so a cancelled run frees its CPU/GPU right after `finished`.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # None, or a closed pipe
+            stream.flush()
     os._exit(exit_code)

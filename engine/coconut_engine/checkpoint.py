@@ -4,7 +4,8 @@ A checkpoint is one ``torch.save`` file holding the model's weights, its transfo
 the architecture is rebuilt without the hub), the tokenizer JSON and the special-token names,
 the method, epoch and stage, the optimizer state, and the validation accuracy. Files are written
 atomically (a temporary file in the same directory, then ``os.replace``), so a reader never sees
-a half-written checkpoint, even if the process dies mid-write.
+a half-written checkpoint, even if the process dies mid-write, and a write that fails (a full
+disk) leaves the previous file and no temporary file behind.
 """
 
 from __future__ import annotations
@@ -13,49 +14,68 @@ import os
 import random
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 
-from .errors import ConfigError
+from .errors import ConfigError, storage_error, writing
+from .rundir import FILE_MODE, remove_quietly
 
 CHECKPOINT_FORMAT = "coconut-workbench-checkpoint"
 CHECKPOINT_VERSION = 1
 
-# mkstemp creates files readable by the owner only; run files are ordinary files.
-FILE_MODE = 0o644
 
-
-def save_atomically(payload: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def save_atomically(payload: dict[str, Any], path: Path, shown: str | None = None) -> None:
+    """``torch.save`` to a temporary file beside ``path``, flushed to disk, then renamed over it.
+    A failed write (disk full, quota, permissions, I/O) removes the temporary file, leaves any
+    older ``path`` as it was, and raises a StorageError naming ``shown`` (default: ``path``)."""
+    shown = shown or str(path)
+    with writing(shown):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
-            torch.save(payload, file)
+            recorder = _WriteRecorder(file)
+            try:
+                torch.save(payload, recorder)
+            except RuntimeError:
+                # torch reports a failed write as its own internal error ("unexpected pos ...");
+                # the system's reason is the OSError the write itself raised.
+                if recorder.error is not None:
+                    raise recorder.error from None
+                raise
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
-    except BaseException:
-        with _suppress_missing():
-            os.unlink(temporary)
+    except BaseException as error:
+        remove_quietly(temporary)
+        if isinstance(error, OSError):
+            raise storage_error(error, shown) from error
         raise
 
 
-class _suppress_missing:
-    def __enter__(self) -> None:
-        return None
+class _WriteRecorder:
+    """A file for ``torch.save`` that keeps the OSError a write raised (torch replaces it with a
+    RuntimeError of its own)."""
 
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
-        return kind is not None and issubclass(kind, FileNotFoundError)
+    def __init__(self, file: IO[bytes]) -> None:
+        self._file = file
+        self.error: OSError | None = None
 
+    def write(self, data: bytes) -> int:
+        try:
+            return self._file.write(data)
+        except OSError as error:
+            self.error = self.error or error
+            raise
 
-def write_text_atomically(text: str, path: Path) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.chmod(temporary, FILE_MODE)
-    os.replace(temporary, path)
+    def flush(self) -> None:
+        try:
+            self._file.flush()
+        except OSError as error:
+            self.error = self.error or error
+            raise
 
 
 def make_payload(

@@ -8,6 +8,7 @@ ten), each with the file, the record's index and the field. Extra fields (ProsQA
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ from typing import Any
 from .errors import DataError
 
 MAX_LISTED_PROBLEMS = 10
+
+# Half of a UTF-16 surrogate pair: JSON can escape one alone ("\ud800"), and json.loads accepts it
+# as a str, but it has no UTF-8 form, so the tokenizer cannot take it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ def _record_problems(index: int, item: Any, name: str) -> list[tuple[str, str]]:
     prefix = f"{name}: record {index}"
     if not isinstance(item, dict):
         return [(prefix, f"{prefix}: must be an object with question, steps and answer, found {_json_type(item)}")]
-    problems: list[tuple[str, str]] = []
+    problems = _unencodable_text(item, prefix)
     for key in ("question", "answer"):
         if key not in item:
             problems.append((f"{prefix}: field '{key}'", f"{prefix}: '{key}' is missing"))
@@ -41,6 +46,36 @@ def _record_problems(index: int, item: Any, name: str) -> list[tuple[str, str]]:
         problems.append((f"{prefix}: field 'steps'", f"{prefix}: 'steps' is missing"))
     elif not isinstance(item["steps"], list) or not all(isinstance(step, str) for step in item["steps"]):
         problems.append((f"{prefix}: field 'steps'", f"{prefix}: 'steps' must be a list of strings"))
+    return problems
+
+
+def _unencodable_text(item: dict[str, Any], prefix: str) -> list[tuple[str, str]]:
+    """(where, message) for each string of the record with a lone surrogate, naming the field and,
+    in lists, the item (as ``coconut data validate`` does)."""
+    problems: list[tuple[str, str]] = []
+
+    def visit(value: Any, field_name: str, shown: str) -> None:
+        if isinstance(value, str):
+            found = _SURROGATE.search(value)
+            if found is not None:
+                code = ord(found.group())
+                problems.append(
+                    (
+                        f"{prefix}: field '{field_name}'",
+                        f"{prefix}: {shown} is not valid Unicode text: it holds half of a surrogate pair "
+                        f'(U+{code:04X}, "\\u{code:04x}" in JSON) at character {found.start()}',
+                    )
+                )
+        elif isinstance(value, list):
+            item_word = "step" if field_name == "steps" and shown == "'steps'" else "item"
+            for index, entry in enumerate(value):
+                visit(entry, field_name, f"{shown} {item_word} {index}")
+        elif isinstance(value, dict):
+            for key, entry in value.items():
+                visit(entry, field_name, f"{shown}.{key}")
+
+    for key, value in item.items():
+        visit(value, key, f"'{key}'")
     return problems
 
 
@@ -68,15 +103,22 @@ def load_records(path: str | Path, config_key: str) -> list[Record]:
     path = Path(path)
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"{config_key}: dataset file not found: {path.resolve()}", where=config_key) from None
     except IsADirectoryError:
         raise DataError(f"{config_key}: {path.resolve()} is a directory, not a dataset file", where=config_key) from None
     except OSError as error:
         raise DataError(f"{config_key}: cannot read {path.resolve()}: {error.strerror}", where=config_key) from None
-    except UnicodeDecodeError:
-        raise DataError(f"{name}: not UTF-8 text", where=name) from None
+    try:
+        # utf-8-sig: a byte order mark (as some Windows tools write) is dropped, as the workbench does.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(
+            f"{name}: not UTF-8 text: byte 0x{data[error.start]:02X} on line {line} (byte {error.start} of the file) is not valid UTF-8; save the file as UTF-8",
+            where=name,
+        ) from None
     try:
         items = json.loads(text)
     except json.JSONDecodeError as error:

@@ -32,10 +32,11 @@ from typing import Any
 import torch
 
 from .batching import collate
-from .checkpoint import write_text_atomically
 from .curriculum import Curriculum, EncodedRecord
 from .data import Record
+from .errors import writing
 from .model import CoconutModel
+from .rundir import write_text_atomically
 from .runtime import autocast
 from .tokenizer import TextCodec
 
@@ -122,12 +123,14 @@ def write_predictions(
     rows: Sequence[dict[str, Any]], run_dir: Path, epoch: int, only_eval: bool = False, forced_thoughts: int | None = None
 ) -> str:
     """Writes every row, ordered by record index, atomically (a reader sees the whole file or
-    none); returns its path relative to the run directory."""
+    none); returns its path relative to the run directory. A failed write raises a StorageError
+    naming that path."""
     relative = predictions_file(run_dir, epoch, only_eval, forced_thoughts)
     path = run_dir / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
+    with writing(relative):
+        path.parent.mkdir(parents=True, exist_ok=True)
     ordered = sorted(rows, key=lambda row: row["idx"])
-    write_text_atomically("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in ordered), path)
+    write_text_atomically("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in ordered), path, shown=relative)
     return relative
 
 

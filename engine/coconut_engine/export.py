@@ -53,7 +53,7 @@ from .build import METHODS_WITH_MARKERS, max_positions, model_from_checkpoint
 from .checkpoint import load_checkpoint
 from .config import RunConfig, config_from_dict
 from .curriculum import Curriculum
-from .errors import ConfigError, EngineError
+from .errors import ConfigError, EngineError, os_error_in, storage_reason
 from .tokenizer import TextCodec
 
 if TYPE_CHECKING:
@@ -505,24 +505,55 @@ def export_bundle(
         staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
     except OSError as error:
         raise ExportError(f"cannot write beside {out_dir.resolve()}: {error.strerror or error}", where=str(out_dir)) from None
+    shown = _shown_folder(out_dir, run_dir)
     try:
         phase()
-        export_decoder(source.causal_lm, staging / BUNDLE_FILES["decoder"])
+        with _writing(f"{shown}/{BUNDLE_FILES['decoder']}"):
+            export_decoder(source.causal_lm, staging / BUNDLE_FILES["decoder"])
         phase()
-        export_lens(source.causal_lm, staging / BUNDLE_FILES["lens"])
+        with _writing(f"{shown}/{BUNDLE_FILES['lens']}"):
+            export_lens(source.causal_lm, staging / BUNDLE_FILES["lens"])
         phase()
-        embeddings = write_embeddings(source.causal_lm, staging / BUNDLE_FILES["embeddings"])
+        with _writing(f"{shown}/{BUNDLE_FILES['embeddings']}"):
+            embeddings = write_embeddings(source.causal_lm, staging / BUNDLE_FILES["embeddings"])
         phase()
-        (staging / BUNDLE_FILES["tokenizer"]).write_text(source.codec.to_json(), encoding="utf-8")
+        with _writing(f"{shown}/{BUNDLE_FILES['tokenizer']}"):
+            (staging / BUNDLE_FILES["tokenizer"]).write_text(source.codec.to_json(), encoding="utf-8")
         phase()
         verify_bundle(source.causal_lm, staging)
         manifest = build_manifest(source, embeddings, label=label, run_id=run_id, run_dir=run_dir)
-        (staging / BUNDLE_FILES["manifest"]).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        _move_into_place(staging, out_dir)
+        with _writing(f"{shown}/{BUNDLE_FILES['manifest']}"):
+            (staging / BUNDLE_FILES["manifest"]).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        with _writing(shown):
+            _move_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+def _shown_folder(out_dir: Path, run_dir: str | None) -> str:
+    """The bundle folder as messages name it: relative to the run folder when it is inside it
+    (``exports/best``), else as given."""
+    if run_dir is not None:
+        with contextlib.suppress(ValueError, OSError):
+            return out_dir.resolve().relative_to(Path(run_dir).resolve()).as_posix()
+    return str(out_dir)
+
+
+@contextlib.contextmanager
+def _writing(shown: str) -> Iterator[None]:
+    """A write the storage refuses (disk full, quota, permissions, I/O), raised by us or inside
+    the ONNX exporter, becomes one ExportError naming the bundle file; anything else goes on."""
+    try:
+        yield
+    except EngineError:
+        raise
+    except Exception as error:
+        cause = os_error_in(error)
+        if cause is None:
+            raise
+        raise ExportError(f"{storage_reason(cause)} writing {shown}", where=shown) from error
 
 
 def _move_into_place(staging: Path, out_dir: Path) -> None:

@@ -14,17 +14,28 @@ continue a run, start a new one with ``load_model_path`` pointing at its checkpo
 ``resume`` set to the epochs it completed. ``only_eval`` writes only events and new prediction
 files (``predictions/eval-N.jsonl``, or ``eval-N-kK.jsonl`` per forced thought count k, never
 replacing one), so it may use any run directory. Kept free of heavy imports: it runs before torch loads.
+
+Every file here is written whole or not at all (a temporary file renamed into place; see
+``write_text_atomically`` and ``checkpoint.save_atomically``), and a write the storage refuses
+(disk full, quota, permissions, read-only, I/O error) becomes one StorageError naming the file
+relative to the run directory: ``no space left on device writing checkpoints/epoch-3.pt``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
 from pathlib import Path
 
-from .errors import RunDirError
+from .errors import RunDirError, storage_error, writing
 
 CHECKPOINT_DIR = "checkpoints"
 TOKENIZER_FILE = "tokenizer.json"
 BEST_CHECKPOINT_NAME = "best.pt"
+
+# mkstemp creates files readable by the owner only; run files are ordinary files.
+FILE_MODE = 0o644
 
 
 def epoch_checkpoint_name(epochs_done: int) -> str:
@@ -45,3 +56,31 @@ def check_run_dir(run_dir: Path, only_eval: bool) -> None:
             "(to continue, set load_model_path to its checkpoint and resume to the epochs it completed)",
             where="run_dir",
         )
+
+
+def write_text_atomically(text: str, path: Path, shown: str | None = None) -> None:
+    """Write a UTF-8 text file whole or not at all: a temporary file beside ``path``, renamed over
+    it. A failed write removes the temporary file, leaves any older ``path`` as it was, and raises
+    a StorageError naming ``shown`` (default: ``path``)."""
+    shown = shown or str(path)
+    data = text.encode("utf-8")
+    with writing(shown):
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException as error:
+        remove_quietly(temporary)
+        if isinstance(error, OSError):
+            raise storage_error(error, shown) from error
+        raise
+
+
+def remove_quietly(path: str | Path) -> None:
+    """Remove a temporary file after a failed write. It may be gone already, or the storage may
+    refuse even this; the error to report is the write's, not this one's."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -34,7 +34,7 @@ from . import __version__, distributed
 from .batching import collate_samples
 from .build import build_model, describe_model, max_positions
 from .cancel import Cancellation
-from .checkpoint import make_payload, restore_rng_state, rng_state, save_atomically, write_text_atomically
+from .checkpoint import make_payload, restore_rng_state, rng_state, save_atomically
 from .config import OFFLINE_MODEL_ID, RunConfig
 from .curriculum import Curriculum, EncodedRecord, Sample, StagePlan, encode_record
 from .data import Datasets, Record
@@ -48,6 +48,7 @@ from .rundir import (
     CHECKPOINT_DIR,
     TOKENIZER_FILE,
     epoch_checkpoint_name,
+    write_text_atomically,
 )
 from .runtime import autocast, configure_threads, seed_everything
 from .tokenizer import TextCodec, pretty_json
@@ -229,7 +230,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
             )
 
     if is_main and not config.only_eval:
-        write_text_atomically(pretty_json(codec), run_dir / TOKENIZER_FILE)
+        write_text_atomically(pretty_json(codec), run_dir / TOKENIZER_FILE, shown=TOKENIZER_FILE)
     model = CoconutModel(built.causal_lm, codec.latent_id, feedback=curriculum.feeds_back_thoughts).to(device)
     if config.compile:
         model.compile_body()
@@ -405,7 +406,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         )
         for name in names:
             relative = f"{CHECKPOINT_DIR}/{name}"
-            save_atomically(payload, run_dir / relative)
+            save_atomically(payload, run_dir / relative, shown=relative)
             events.emit("checkpoint", stage=stage, epoch=epoch, path=relative, best=is_best)
             progress(f"saved {relative}")
 

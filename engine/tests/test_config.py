@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from conftest import engine_env
 
 from coconut_engine.config import (
     CONFIG_SCHEMA_PATH,
     RunConfig,
     config_from_dict,
+    config_from_text,
     load_config,
 )
 from coconut_engine.errors import ConfigError
@@ -217,3 +222,130 @@ def test_config_file_problems(tmp_path: Path) -> None:
     listy.write_text("- 1\n- 2\n")
     with pytest.raises(ConfigError, match="mapping"):
         load_config(listy)
+
+
+# ---- reading YAML by the workbench's rules (YAML 1.2 core schema, limits) ------------------------
+
+
+def text_error(lines: str) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        config_from_text(f"train_path: t.json\nval_path: v.json\n{lines}\n")
+    return caught.value
+
+
+def text_config(lines: str) -> RunConfig:
+    return config_from_text(f"train_path: t.json\nval_path: v.json\n{lines}\n")
+
+
+@pytest.mark.parametrize(("line", "name"), [("name: no", "no"), ("name: yes", "yes"), ("name: off", "off"), ("name: 12:30", "12:30"), ("name: 2024-01-01", "2024-01-01")])
+def test_yaml_11_booleans_times_and_dates_are_text(line: str, name: str) -> None:
+    assert text_config(line).name == name
+
+
+@pytest.mark.parametrize(("line", "meant"), [("coconut: yes", "true"), ("debug: off", "false"), ("bf16: On", "true")])
+def test_yaml_11_booleans_are_refused_for_flags_with_a_hint(line: str, meant: str) -> None:
+    error = text_error(line)
+    key, word = line.split(": ")
+    assert error.where == key
+    assert error.message.endswith(f"configs are YAML 1.2, where {word} is text: write {meant}")
+    assert text_config("coconut: True").coconut is True  # the reference's spelling
+
+
+def test_small_numbers_and_exponents_are_numbers() -> None:
+    assert text_config("lr: 0.0000005").lr == 5e-7
+    assert text_config("lr: 5e-7").lr == 5e-7  # as the workbench writes it back
+    assert text_config("lr: 1e-4").lr == 1e-4
+    assert text_config('lr: !!float "1e-4"').lr == 1e-4
+
+
+def test_whole_and_real_numbers_take_their_key_s_type() -> None:
+    config = text_config("num_epochs: 5.0\nlr: 1\noffline_model: {n_layer: 3.0}\neval_stage: 2.0")
+    assert type(config.num_epochs) is int and config.num_epochs == 5
+    assert type(config.lr) is float and config.lr == 1.0
+    assert type(config.offline_model.n_layer) is int and type(config.eval_stage) is int
+
+
+@pytest.mark.parametrize(
+    ("keys", "where", "bound"),
+    [
+        ({"offline_model": {"n_embd": 10**9}}, "offline_model.n_embd", "16384"),
+        ({"workers": 100000}, "workers", "64"),
+        ({"max_latent_stage": 1000}, "max_latent_stage", "64"),
+        ({"lr": 11}, "lr", "10"),
+        ({"seed": 2**32}, "seed", "4294967295"),
+    ],
+)
+def test_numbers_have_upper_bounds(keys: dict[str, object], where: str, bound: str) -> None:
+    error = error_of(**keys)
+    assert error.where == where and f"maximum of {bound}" in error.message
+
+
+@pytest.mark.parametrize(("line", "shown"), [("lr: .nan", ".nan"), ("weight_decay: .inf", ".inf"), ("icot_smoothing: -.Inf", "-.inf")])
+def test_nan_and_infinities_are_refused(line: str, shown: str) -> None:
+    error = text_error(line)
+    assert error.where == line.split(":")[0]
+    assert error.message == f"config key '{error.where}' must be a finite number (got {shown})"
+    assert error_of(lr=float("nan")).where == "lr"  # from a mapping too: NaN passes every JSON Schema bound
+
+
+def test_an_alias_bomb_is_one_clear_message() -> None:
+    letters = "abcdefghij"
+    bomb = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x]"] + [f"{letters[k + 1]}: &{letters[k + 1]} [{', '.join([f'*{letters[k]}'] * 9)}]" for k in range(9)])
+    error = text_error(bomb)
+    assert error.message == "the config, line 4, column 8: aliases (*a) are not allowed in a config; write the value out"
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        ("name: a\nname: b", "line 4, column 1: the key name is given twice"),
+        ("name: !!timestamp 2024-01-01", "the tag !!timestamp is not allowed in a config"),
+        ("name: !!python/name:os.system", "the tag !!python/name:os.system is not allowed"),
+        ("lr: !!float 1", "'1' is not a number (tag !!float)"),
+        ("name:\trun", "line 3, column 6: U+0009 (a tab) is not allowed in a config"),
+        ("name: a\rlr: 1", "U+000D (a carriage return without a line feed) is not allowed"),
+        ("name: a\u2028b", "U+2028 (a Unicode line separator) is not allowed"),
+        ('name: "\\ud800"', "config key 'name' contains U+D800 (an unpaired surrogate, not valid Unicode)"),
+        ('name: "a\\nb"', "config key 'name' contains U+000A (a line break)"),
+        ("1: x", "the key 1 is not text"),
+    ],
+)
+def test_yaml_the_two_parsers_could_read_differently_is_refused(lines: str, message: str) -> None:
+    assert message in text_error(lines).message
+
+
+def test_a_yaml_11_directive_is_refused() -> None:
+    with pytest.raises(ConfigError, match="configs are read as YAML 1.2"):
+        config_from_text("%YAML 1.1\n---\ntrain_path: t\nval_path: v\n")
+    assert config_from_text("%YAML 1.2\n---\ntrain_path: t\nval_path: v\nname: yes\n").name == "yes"
+
+
+def test_size_depth_and_node_limits_answer_quickly(tmp_path: Path) -> None:
+    limits = json.loads(CONFIG_SCHEMA_PATH.read_text())["x-yaml-limits"]
+    started = time.perf_counter()
+    big = tmp_path / "big.yaml"
+    big.write_text("train_path: t\nval_path: v\nname: " + "x" * limits["maxBytes"] + "\n")
+    with pytest.raises(ConfigError, match=r"is over 262144 bytes \(256 KiB\)"):
+        load_config(big)
+    assert "nested over 16 levels deep" in text_error("eval_thoughts: " + "[" * (limits["maxBytes"] // 2 - 40)).message
+    assert "nested over 16 levels deep" in text_error("eval_thoughts: " + "[" * 16 + "]" * 16).message
+    many = "\n".join(f"k{k}: {k}" for k in range(15_000))
+    assert text_error(many).message == "the config has over 10000 keys and values; a run config has about fifty"
+    assert time.perf_counter() - started < 10
+
+
+def test_a_config_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"train_path: t\nname: caf\xe9\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.message == f"{path} is not UTF-8 text: byte 0xE9 on line 2 (byte 23) is not valid UTF-8"
+
+
+def test_many_texts_are_checked_by_one_process() -> None:
+    texts = ["train_path: t\nval_path: v\nname: no\n", "lr: .nan\n", "a: &a [1]\nb: *a\n"]
+    result = subprocess.run([sys.executable, "-m", "coconut_engine.config"], input=json.dumps(texts), env=engine_env(), capture_output=True, text=True, check=True)
+    verdicts = json.loads(result.stdout)
+    assert [verdict["ok"] for verdict in verdicts] == [True, False, False]
+    assert verdicts[0]["config"]["name"] == "no" and verdicts[0]["method"] == "pause_as_thought"
+    assert verdicts[1]["where"] == "lr" and "crash" not in verdicts[1] and "aliases" in verdicts[2]["error"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,31 @@ def test_many_bad_records_are_summarised(tmp_path: Path) -> None:
         load_records(path, "val_path")
     assert caught.value.message.count("record") == 10
     assert caught.value.message.endswith("and 50 more problems")
+
+
+def test_a_file_that_is_not_utf8_names_the_byte_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "train.json"
+    path.write_bytes(b'[{"question": "q",\n "steps": [], "answer": "caf\xe9"}]')
+    with pytest.raises(DataError) as caught:
+        load_records(path, "train_path")
+    assert caught.value.message == "train.json: not UTF-8 text: byte 0xE9 on line 2 (byte 47 of the file) is not valid UTF-8; save the file as UTF-8"
+    assert caught.value.where == "train.json"
+
+
+def test_half_a_surrogate_pair_is_refused_with_record_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "val.json"
+    # Written as JSON escapes: json.loads accepts them, but the text has no UTF-8 form.
+    path.write_text('[{"question": "a\\ud800b", "steps": ["ok", "\\udc00"], "answer": "\\ud83d\\ude00"}]', encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        load_records(path, "val_path")
+    assert caught.value.message == (
+        "val.json: record 0: 'question' is not valid Unicode text: it holds half of a surrogate pair (U+D800, \"\\ud800\" in JSON) at character 1; "
+        "val.json: record 0: 'steps' step 1 is not valid Unicode text: it holds half of a surrogate pair (U+DC00, \"\\udc00\" in JSON) at character 0"
+    )
+    assert caught.value.where == "val.json: record 0: field 'question'"
+
+
+def test_a_byte_order_mark_is_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "train.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(make_records(2)).encode())
+    assert len(load_records(path, "train_path")) == 2

@@ -95,7 +95,10 @@ def test_only_eval_scores_a_checkpoint_without_writing(tmp_path: Path, data, eve
     best = tmp_path / "train" / "checkpoints" / "best.pt"
     outcome, events = run_in_process(tmp_path / "eval", data, cot=True, only_eval=True, load_model_path=str(best))
     assert_valid_events(events, event_validator)
-    assert [e["type"] for e in events if e["type"] != "log"] == ["started", "stage", "eval"]
+    assert [e["type"] for e in events if e["type"] not in ("log", "eval_progress")] == ["started", "stage", "eval"]
+    (scored,) = [e for e in events if e["type"] == "eval"]
+    progress = [e for e in events if e["type"] == "eval_progress"]
+    assert progress and progress[-1]["done"] == progress[-1]["total"] == scored["total"]
     assert outcome.final_accuracy == load_checkpoint(best)["accuracy"]
     assert not (tmp_path / "eval" / "checkpoints").exists()
 

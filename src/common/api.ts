@@ -15,7 +15,7 @@ import {
   MAX_TOP_TOKENS,
 } from './inspector.js';
 import { AnalysedQuestionSchema, PathCategorySchema, RunAnalysisSchema } from './analysis.js';
-import { RunSummarySchema } from './runs.js';
+import { EventLogReportSchema, RunSummarySchema } from './runs.js';
 
 export const IssueSchema = z.object({
   /** Where: a config key path such as `offline_model.n_head`, or a field name. Empty for the whole input. */
@@ -220,6 +220,11 @@ export const apiMethods = {
   'runs.events': {
     request: RunIdSchema,
     response: z.array(EngineEventSchema),
+  },
+  /** The lines of the run's `events.jsonl` that `runs.events` skipped (torn or not an event), with why. */
+  'runs.eventProblems': {
+    request: RunIdSchema,
+    response: EventLogReportSchema,
   },
   'runs.log': {
     request: RunIdSchema.extend({

@@ -14,13 +14,61 @@ const nonNegativeInt = z.number().int().nonnegative();
 /** The largest thought count `eval_thoughts` may force. */
 export const MAX_FORCED_THOUGHTS = 32;
 
+/**
+ * Upper bounds of the numeric keys. Each is far above any run this workbench trains, and low
+ * enough that a slip (`n_embd: 1e9`, `workers: 100000`) is refused by the check instead of
+ * reaching the engine as an out-of-memory error hours later. They are exported into the JSON
+ * Schema with the rest, so the engine enforces the same numbers.
+ */
+export const CONFIG_BOUNDS = {
+  /** num_epochs, epochs_per_stage, resume. */
+  epochs: 10_000,
+  /** max_latent_stage, eval_stage: the paper uses up to 6. */
+  latentStage: 64,
+  /** c_thought: the paper uses 1 to 2. */
+  thoughtsPerStep: 32,
+  /** batch_size_training, eval_batch_size. */
+  batch: 65_536,
+  gradientAccumulation: 4_096,
+  /** lr and weight_decay: AdamW diverges long before. */
+  optimizerValue: 10,
+  /** seed: what every random generator the engine seeds accepts (2³² − 1). */
+  seed: 4_294_967_295,
+  /** processes: one per GPU of one machine. */
+  processes: 64,
+  workers: 64,
+  threads: 1_024,
+  maxNewTokens: 8_192,
+  maxValSamples: 100_000_000,
+  icotTokensPerEpoch: 4_096,
+  icotSmoothing: 1_000,
+  offlineLayers: 96,
+  offlineWidth: 16_384,
+  offlineHeads: 256,
+  offlinePositions: 32_768,
+} as const;
+
+/**
+ * Limits on a config's YAML text, checked before and while it is parsed (src/common/configYaml.ts
+ * here, `coconut_engine.config` in the engine), so that no text can make either side work for
+ * long: a config is a flat mapping of about fifty keys, a few hundred bytes.
+ */
+export const CONFIG_YAML_LIMITS = {
+  /** UTF-8 bytes of the whole text: hundreds of times a commented config, and parsed in well under a second. */
+  maxBytes: 262_144,
+  /** Collections inside collections: the config is one mapping holding scalars, offline_model and a list. */
+  maxDepth: 16,
+  /** Keys and values in all (every node of the YAML tree counts once). */
+  maxNodes: 10_000,
+} as const;
+
 /** Size of the small GPT-2 built from a config when `model_id` is `offline-gpt2` (no hub access). */
 export const OfflineModelSchema = z
   .strictObject({
-    n_layer: positiveInt.default(2).describe('Transformer blocks.'),
-    n_embd: positiveInt.default(128).describe('Hidden size.'),
-    n_head: positiveInt.default(4).describe('Attention heads; must divide n_embd.'),
-    n_positions: positiveInt.default(256).describe('Longest sequence, in tokens.'),
+    n_layer: positiveInt.max(CONFIG_BOUNDS.offlineLayers).default(2).describe('Transformer blocks.'),
+    n_embd: positiveInt.max(CONFIG_BOUNDS.offlineWidth).default(128).describe('Hidden size.'),
+    n_head: positiveInt.max(CONFIG_BOUNDS.offlineHeads).default(4).describe('Attention heads; must divide n_embd.'),
+    n_positions: positiveInt.max(CONFIG_BOUNDS.offlinePositions).default(256).describe('Longest sequence, in tokens.'),
   })
   .describe('Architecture of the offline GPT-2 built from a config.');
 
@@ -40,9 +88,9 @@ export const RunConfigSchema = z
     cot: z.boolean().default(false).describe('Ordinary chain-of-thought training (stage 0 forever).'),
     no_thoughts: z.boolean().default(false).describe('"w/o thought": remove steps by the curriculum, add no thoughts.'),
     no_cot: z.boolean().default(false).describe('Train on question → answer only.'),
-    c_thought: nonNegativeInt.default(1).describe('Continuous thoughts per removed reasoning step.'),
-    epochs_per_stage: positiveInt.default(5).describe('Epochs spent at each curriculum stage.'),
-    max_latent_stage: nonNegativeInt.default(6).describe('Last curriculum stage.'),
+    c_thought: nonNegativeInt.max(CONFIG_BOUNDS.thoughtsPerStep).default(1).describe('Continuous thoughts per removed reasoning step.'),
+    epochs_per_stage: positiveInt.max(CONFIG_BOUNDS.epochs).default(5).describe('Epochs spent at each curriculum stage.'),
+    max_latent_stage: nonNegativeInt.max(CONFIG_BOUNDS.latentStage).default(6).describe('Last curriculum stage.'),
     pad_latent_to_max: z
       .boolean()
       .default(false)
@@ -72,8 +120,8 @@ export const RunConfigSchema = z
       .union([z.string(), z.null()])
       .default(null)
       .describe('Checkpoint to start from ("None" or null for none).'),
-    seed: z.number().int().default(0).describe('Random seed.'),
-    resume: nonNegativeInt.default(0).describe('Skip the first N epochs (curriculum continues from there).'),
+    seed: nonNegativeInt.max(CONFIG_BOUNDS.seed).default(0).describe('Random seed.'),
+    resume: nonNegativeInt.max(CONFIG_BOUNDS.epochs).default(0).describe('Skip the first N epochs (curriculum continues from there).'),
     bf16: z.boolean().default(false).describe('bfloat16 autocast (GPU).'),
     train_path: z.string().min(1).describe('Training set: a JSON list of {question, steps, answer}.'),
     val_path: z.string().min(1).describe('Validation set, same format.'),
@@ -81,12 +129,12 @@ export const RunConfigSchema = z
       .union([z.boolean(), z.enum(['per_epoch', 'per_stage', 'never'])])
       .default(false)
       .describe('Re-create AdamW: true/"per_epoch" every epoch (the reference), "per_stage" at each new stage.'),
-    batch_size_training: positiveInt.default(32).describe('Samples per forward pass.'),
+    batch_size_training: positiveInt.max(CONFIG_BOUNDS.batch).default(32).describe('Samples per forward pass.'),
     debug: z.boolean().default(false).describe('Tiny subsets, for checking a config quickly.'),
-    gradient_accumulation_steps: positiveInt.default(1).describe('Forward passes per optimizer step.'),
-    num_epochs: positiveInt.default(50).describe('Total epochs.'),
-    lr: z.number().positive().default(1e-4).describe('AdamW learning rate.'),
-    weight_decay: z.number().nonnegative().default(0.01).describe('AdamW weight decay.'),
+    gradient_accumulation_steps: positiveInt.max(CONFIG_BOUNDS.gradientAccumulation).default(1).describe('Forward passes per optimizer step.'),
+    num_epochs: positiveInt.max(CONFIG_BOUNDS.epochs).default(50).describe('Total epochs.'),
+    lr: z.number().positive().max(CONFIG_BOUNDS.optimizerValue).default(1e-4).describe('AdamW learning rate.'),
+    weight_decay: z.number().nonnegative().max(CONFIG_BOUNDS.optimizerValue).default(0.01).describe('AdamW weight decay.'),
 
     // ---- workbench extensions ------------------------------------------------------------
     pause_token: z
@@ -99,17 +147,18 @@ export const RunConfigSchema = z
       .describe('false: "w/o curriculum", training at the final stage (every step a thought) from the first epoch.'),
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto').describe('Where to train; auto picks CUDA when present.'),
     processes: positiveInt
+      .max(CONFIG_BOUNDS.processes)
       .default(1)
       .describe('Training processes, one per GPU; above 1 the engine starts through torchrun (DistributedDataParallel).'),
     offline_model: OfflineModelSchema.default({ n_layer: 2, n_embd: 128, n_head: 4, n_positions: 256 }),
-    eval_batch_size: positiveInt.default(64).describe('Questions per evaluation batch.'),
-    max_new_tokens: positiveInt.default(64).describe('Longest generated continuation at evaluation.'),
+    eval_batch_size: positiveInt.max(CONFIG_BOUNDS.batch).default(64).describe('Questions per evaluation batch.'),
+    max_new_tokens: positiveInt.max(CONFIG_BOUNDS.maxNewTokens).default(64).describe('Longest generated continuation at evaluation.'),
     max_val_samples: z
-      .union([positiveInt, z.null()])
+      .union([positiveInt.max(CONFIG_BOUNDS.maxValSamples), z.null()])
       .default(null)
       .describe('Evaluate on at most this many validation records (null: all).'),
     num_threads: z
-      .union([positiveInt, z.null()])
+      .union([positiveInt.max(CONFIG_BOUNDS.threads), z.null()])
       .default(null)
       .describe('CPU threads for PyTorch (null: its default).'),
     precision: z
@@ -118,10 +167,11 @@ export const RunConfigSchema = z
       .describe('Arithmetic on the GPU: "bf16" autocast, "fp32", or "auto" (the reference\'s bf16 key decides). CPU always runs fp32.'),
     compile: z.boolean().default(false).describe('Compile the model with torch.compile (slower first steps, faster after).'),
     workers: nonNegativeInt
+      .max(CONFIG_BOUNDS.workers)
       .default(0)
       .describe('Background processes that build training batches (0: the training process builds them).'),
     eval_stage: z
-      .union([z.literal('current'), nonNegativeInt])
+      .union([z.literal('current'), nonNegativeInt.max(CONFIG_BOUNDS.latentStage)])
       .default('current')
       .describe('Thought-count policy at evaluation: "current" uses the training stage\'s thoughts; a stage k evaluates every epoch with stage k\'s thoughts (k·c_thought; more or fewer thoughts than trained).'),
     distributed: z
@@ -145,13 +195,14 @@ export const RunConfigSchema = z
       .boolean()
       .default(false)
       .describe('iCoT (stepwise internalization): no thoughts; each epoch removes icot_tokens_per_epoch more reasoning tokens from the front.'),
-    icot_tokens_per_epoch: positiveInt.default(8).describe('iCoT: reasoning tokens removed per epoch.'),
+    icot_tokens_per_epoch: positiveInt.max(CONFIG_BOUNDS.icotTokensPerEpoch).default(8).describe('iCoT: reasoning tokens removed per epoch.'),
     icot_smoothing: z
-      .union([z.number().positive(), z.null()])
+      .union([z.number().positive().max(CONFIG_BOUNDS.icotSmoothing), z.null()])
       .default(4)
       .describe('iCoT removal smoothing λ: each sample removes o extra tokens with probability ∝ exp(−λ·o) (null: none).'),
   })
-  .describe('A Coconut Workbench run configuration.');
+  // `x-yaml-limits` carries the text limits into the JSON Schema for the engine's YAML loader.
+  .meta({ description: 'A Coconut Workbench run configuration.', 'x-yaml-limits': CONFIG_YAML_LIMITS });
 
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type RunConfig = z.output<typeof RunConfigSchema>;

@@ -23,7 +23,10 @@ describe('config messages in researcher words', () => {
     expect(problems({ lr: 'abc' })).toEqual(['lr: must be a number (got text "abc")']);
     expect(problems({ num_epochs: 'abc' })).toEqual(['num_epochs: must be a whole number (got text "abc")']);
     expect(problems({ num_epochs: 2.5 })).toEqual(['num_epochs: must be a whole number (got 2.5)']);
-    expect(problems({ coconut: 'yes' })).toEqual(['coconut: must be true or false (got text "yes")']);
+    // YAML 1.1 spelt booleans yes/no/on/off; configs are read as YAML 1.2, where they are text.
+    expect(problems({ coconut: 'yes' })).toEqual(['coconut: must be true or false (got text "yes"); configs are YAML 1.2, where yes is text: write true']);
+    expect(problems({ debug: 'Off' })).toEqual(['debug: must be true or false (got text "Off"); configs are YAML 1.2, where Off is text: write false']);
+    expect(problems({ debug: 'maybe' })).toEqual(['debug: must be true or false (got text "maybe")']);
     expect(problems({ c_thought: null })).toEqual(['c_thought: must be a whole number (got an empty value)']);
     expect(problems({ offline_model: 5 })).toEqual(['offline_model: must be a mapping of keys to values (got 5)']);
   });
@@ -41,8 +44,8 @@ describe('config messages in researcher words', () => {
   });
 
   it('describes every option of a union when none fits', () => {
-    expect(problems({ max_val_samples: 'all' })).toEqual(['max_val_samples: must be a whole number > 0 or null (got text "all")']);
-    expect(problems({ eval_stage: 'last' })).toEqual(['eval_stage: must be "current" or a whole number ≥ 0 (got text "last")']);
+    expect(problems({ max_val_samples: 'all' })).toEqual(['max_val_samples: must be a whole number from 1 to 100000000 or null (got text "all")']);
+    expect(problems({ eval_stage: 'last' })).toEqual(['eval_stage: must be "current" or a whole number from 0 to 64 (got text "last")']);
     expect(problems({ reset_optimizer: 'sometimes' })).toEqual([
       'reset_optimizer: must be true or false, or one of "per_epoch", "per_stage", "never" (got text "sometimes")',
     ]);
@@ -90,6 +93,9 @@ describe('types in words', () => {
   it('reads bounds, enums, constants and unions from JSON Schema', () => {
     expect(describeJsonType({ type: 'integer', exclusiveMinimum: 0, maximum: Number.MAX_SAFE_INTEGER })).toBe('a whole number > 0');
     expect(describeJsonType({ type: 'number', minimum: 0, maximum: 1 })).toBe('a number from 0 to 1');
+    // A whole number's strict bounds read as the inclusive range; a number's stay strict.
+    expect(describeJsonType({ type: 'integer', exclusiveMinimum: 0, maximum: 64 })).toBe('a whole number from 1 to 64');
+    expect(describeJsonType({ type: 'number', exclusiveMinimum: 0, maximum: 10 })).toBe('a number > 0 and ≤ 10');
     expect(describeJsonType({ type: 'string', enum: ['a', 'b'] })).toBe('one of "a", "b"');
     expect(describeJsonType({ anyOf: [{ type: 'string', minLength: 1 }, { type: 'null' }] })).toBe('non-empty text or null');
     expect(describeJsonType({ type: 'array', items: { type: 'integer', minimum: 0, maximum: 4 } })).toBe('a list (each a whole number from 0 to 4)');

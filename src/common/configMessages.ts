@@ -130,12 +130,17 @@ const SAFE_LIMIT = Number.MAX_SAFE_INTEGER;
 
 const quoted = (value: unknown): string => JSON.stringify(value);
 
-function numberWords(node: JsonSchemaNode, noun: string): string {
-  const low = node.exclusiveMinimum !== undefined ? { value: node.exclusiveMinimum, strict: true } : node.minimum !== undefined && node.minimum > -SAFE_LIMIT ? { value: node.minimum, strict: false } : null;
-  const high = node.exclusiveMaximum !== undefined ? { value: node.exclusiveMaximum, strict: true } : node.maximum !== undefined && node.maximum < SAFE_LIMIT ? { value: node.maximum, strict: false } : null;
+function numberWords(node: JsonSchemaNode, noun: string, whole: boolean): string {
+  let low: { value: number; strict: boolean } | null = node.exclusiveMinimum !== undefined ? { value: node.exclusiveMinimum, strict: true } : node.minimum !== undefined && node.minimum > -SAFE_LIMIT ? { value: node.minimum, strict: false } : null;
+  let high: { value: number; strict: boolean } | null = node.exclusiveMaximum !== undefined ? { value: node.exclusiveMaximum, strict: true } : node.maximum !== undefined && node.maximum < SAFE_LIMIT ? { value: node.maximum, strict: false } : null;
+  // "a whole number from 1 to 64" reads better than "> 0 and ≤ 64".
+  if (whole && low && high) {
+    if (low.strict) low = { value: low.value + 1, strict: false };
+    if (high.strict) high = { value: high.value - 1, strict: false };
+  }
   if (low && high && !low.strict && !high.strict) return `${noun} from ${low.value} to ${high.value}`;
   const bounds = [low ? `${low.strict ? '>' : '≥'} ${low.value}` : '', high ? `${high.strict ? '<' : '≤'} ${high.value}` : ''].filter(Boolean);
-  return [noun, ...bounds].join(' ');
+  return [noun, bounds.join(' and ')].filter(Boolean).join(' ');
 }
 
 /** One JSON Schema node (zod's output for a config key) as words: "a whole number > 0 or null". */
@@ -150,9 +155,9 @@ export function describeJsonType(node: JsonSchemaNode): string {
   if (types.length > 1) return describeJsonType({ anyOf: types.map((type) => ({ ...node, type })) });
   switch (types[0]) {
     case 'integer':
-      return numberWords(node, 'a whole number');
+      return numberWords(node, 'a whole number', true);
     case 'number':
-      return numberWords(node, 'a number');
+      return numberWords(node, 'a number', false);
     case 'string':
       return node.minLength && node.minLength > 0 ? 'non-empty text' : 'text';
     case 'boolean':
@@ -203,6 +208,16 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   array: 'a list',
 };
 
+/** The YAML 1.1 spellings of booleans, which YAML 1.2 (and so the workbench and engine) reads as text. */
+const YAML_11_BOOLEANS: ReadonlySet<string> = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF']);
+
+/** "; configs are YAML 1.2, where yes is text: write true" for a YAML 1.1 boolean, else nothing. */
+export function yaml11BooleanHint(input: unknown): string {
+  if (typeof input !== 'string' || !YAML_11_BOOLEANS.has(input)) return '';
+  const meant = /^(?:y|yes|on)$/i.test(input) ? 'true' : 'false';
+  return `; configs are YAML 1.2, where ${input} is text: write ${meant}`;
+}
+
 function sizeWords(origin: string, bound: number | bigint, inclusive: boolean | undefined, side: 'min' | 'max'): string {
   const n = Number(bound);
   if (origin === 'string') {
@@ -228,7 +243,7 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
       if (issue.input === undefined) return 'is required';
       // zod checks the type before `.int()`, so an integer key reports "number"; say what it takes.
       const expected = issue.expected === 'number' && issue.inst instanceof z.ZodNumber && issue.inst.isInt ? 'int' : issue.expected;
-      return `must be ${TYPE_WORDS[expected] ?? expected} ${got()}`;
+      return `must be ${TYPE_WORDS[expected] ?? expected} ${got()}${expected === 'boolean' ? yaml11BooleanHint(issue.input) : ''}`;
     }
     case 'too_small':
       return sizeWords(issue.origin, issue.minimum, issue.inclusive, 'min');

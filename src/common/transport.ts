@@ -5,8 +5,12 @@
  * - The page is opened at `/?token=T`; the host answers with a session cookie and a redirect to
  *   `/`, so static files, `POST /api/<method>` and the socket all carry the token. Scripts may send
  *   `Authorization: Bearer T` instead of the cookie. Anything without the token gets 401.
- * - `POST /api/<method>` with a JSON body (the request) answers an `ApiReply` JSON.
- * - `GET /ws` upgrades to a WebSocket speaking `SocketClientMessage` / `SocketServerMessage`.
+ * - `POST /api/<method>` with a JSON body (the request) answers an `ApiReply` JSON. It must say
+ *   `Content-Type: application/json` (else 415) and carry the host's own `Origin` (else 403: the
+ *   cookie alone never authorises a page from another origin); only a request with the bearer
+ *   token may leave `Origin` out. Bodies over 2 MiB get 413 before any parsing.
+ * - `GET /ws` upgrades to a WebSocket speaking `SocketClientMessage` / `SocketServerMessage`; the
+ *   upgrade needs the host's own `Origin` too.
  *
  * Electron IPC: the preload exposes `window.coconutIpc` (see `IpcBridge`).
  */

@@ -37,7 +37,8 @@ export function createHandlers(workbench: Workbench): Handlers {
     }),
     'system.gpus': () => readGpuInventory(),
     'runs.list': () => store.list().map(toSummary),
-    'runs.get': ({ id }) => ({ run: toSummary(store.read(id)), config_yaml: store.configText(id) }),
+    // A damaged run answers too (status `damaged`, `damage` saying why), with its config when readable.
+    'runs.get': ({ id }) => ({ run: toSummary(store.readOrDamaged(id)), config_yaml: store.configTextIfReadable(id) ?? '' }),
     'runs.create': ({ config_yaml }) => {
       const check = checkConfig(config_yaml, workbench.home);
       if (!check.config) throw new ApiError('invalid_config', 'the config has problems', check.issues);
@@ -45,6 +46,7 @@ export function createHandlers(workbench: Workbench): Handlers {
     },
     'runs.cancel': ({ id }) => jobs.cancel(id),
     'runs.events': ({ id }) => store.events(id),
+    'runs.eventProblems': ({ id }) => store.eventProblems(id),
     'runs.log': ({ id, stream, max_bytes }) => store.logTail(id, stream, max_bytes),
     'runs.predictions': ({ id, file, offset, limit, filter, query }) => store.predictions(id, file, { offset, limit, filter, query }),
     'runs.delete': ({ id }) => {

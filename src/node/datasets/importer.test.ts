@@ -57,4 +57,24 @@ describe('dataset import', () => {
     expect(readFileSync(out, 'utf8')).toBe('["kept"]');
     expect(readdirSync(dir.path).sort()).toEqual(['bad.jsonl', 'out.json']); // no temporary file left
   });
+
+  it('reports a line that is not UTF-8 by its number, and reads CRLF lines', async () => {
+    const out = join(dir.path, 'out.json');
+    const good = '{"question":"q","steps":["s"],"answer":"a"}';
+    const lines = Buffer.concat([Buffer.from(`${good}\r\n{"question":"caf`), Buffer.from([0xff]), Buffer.from(`","steps":[],"answer":"a"}\r\n${good}\r\n`)]);
+    const input = join(dir.path, 'mixed.jsonl');
+    writeFileSync(input, lines);
+    const error = await importDataset({ input, output: out }).catch((e: unknown) => e);
+    expect((error as DatasetError).problems).toEqual(['mixed.jsonl: line 2: not UTF-8 text: byte 0xFF at byte 16 of the line is not valid UTF-8; save the file as UTF-8']);
+    writeFileSync(input, `${good}\r\n${good}`);
+    expect(await importDataset({ input, output: out })).toBe(2);
+  });
+
+  it('refuses half of a surrogate pair in a JSON line', async () => {
+    const input = file('half.jsonl', '{"question":"q","steps":["\\ud800"],"answer":"a"}\n');
+    const error = await importDataset({ input, output: join(dir.path, 'out.json') }).catch((e: unknown) => e);
+    expect((error as DatasetError).problems).toEqual([
+      `half.jsonl: line 1: 'steps' step 0 is not valid Unicode text: it holds half of a surrogate pair (U+D800, "\\ud800" in JSON) at character 0`,
+    ]);
+  });
 });

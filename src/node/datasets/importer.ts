@@ -11,8 +11,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { createInterface } from 'node:readline';
-import { DatasetError, MAX_REPORTED_ERRORS, readDatasetJson, recordProblems } from './records.js';
+import { DatasetError, decodeUtf8, MAX_REPORTED_ERRORS, readDatasetJson, recordProblems } from './records.js';
 import { writeJsonListAtomic } from './writer.js';
 
 export const IMPORT_FORMATS = ['json', 'jsonl', 'gsm'] as const;
@@ -49,15 +48,34 @@ interface Located {
   value: unknown;
 }
 
-async function* lines(path: string): AsyncGenerator<{ number: number; text: string }> {
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const reader = createInterface({ input, crlfDelay: Infinity });
+/**
+ * The file's non-blank lines with their numbers (LF or CRLF endings). Lines are cut from the raw
+ * bytes (a newline byte never occurs inside a UTF-8 sequence) and decoded one by one, so that a
+ * line that is not UTF-8 is reported by its number instead of turned into U+FFFD.
+ */
+async function* lines(path: string): AsyncGenerator<{ number: number; text: string } | { number: number; problem: string }> {
+  const input = createReadStream(path);
   let number = 0;
+  let pending: Buffer[] = [];
+  function* emit(bytes: Buffer): Generator<{ number: number; text: string } | { number: number; problem: string }> {
+    number++;
+    const line = bytes.at(-1) === 0x0d ? bytes.subarray(0, -1) : bytes;
+    const decoded = decodeUtf8(line, false);
+    if ('problem' in decoded) yield { number, problem: decoded.problem };
+    else if (decoded.text.trim() !== '') yield { number, text: decoded.text };
+  }
   try {
-    for await (const text of reader) {
-      number++;
-      if (text.trim() !== '') yield { number, text };
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let newline = chunk.indexOf(0x0a); newline >= 0; newline = chunk.indexOf(0x0a, start)) {
+        pending.push(chunk.subarray(start, newline));
+        yield* emit(Buffer.concat(pending));
+        pending = [];
+        start = newline + 1;
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
     }
+    if (pending.length > 0) yield* emit(Buffer.concat(pending));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DatasetError(`${basename(path)}: no such file (${path})`);
@@ -72,7 +90,13 @@ async function* located(path: string, format: ImportFormat): AsyncGenerator<Loca
     for (const [index, record] of value.entries()) yield { where: `record ${index}`, value: record };
     return;
   }
-  for await (const { number, text } of lines(path)) {
+  for await (const line of lines(path)) {
+    const { number } = line;
+    if ('problem' in line) {
+      yield { where: `line ${number}`, value: new Error(line.problem) };
+      continue;
+    }
+    const { text } = line;
     if (format === 'gsm') {
       const parsed = parseGsmLine(text);
       yield { where: `line ${number}`, value: typeof parsed === 'string' ? new Error(parsed) : parsed };

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError, MAX_REPORTED_ERRORS, readDataset, validateDataset } from './records.js';
+import { DatasetError, firstInvalidUtf8, MAX_REPORTED_ERRORS, readDataset, validateDataset } from './records.js';
 
 const good = { question: 'Is Ada a wumpus or a tumpus?', steps: ['Ada is a wumpus.'], answer: 'Ada is a wumpus.' };
 
@@ -96,5 +96,49 @@ describe('readDataset', () => {
       "bad.json: record 1: 'steps' must be a list of strings",
       "bad.json: record 2: 'question' must be a non-empty string",
     ]);
+  });
+});
+
+describe('text the engine cannot encode', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'coconut-records-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a file that is not UTF-8, naming the byte and its line (as the engine does)', async () => {
+    const path = join(dir, 'train.json');
+    await writeFile(path, Buffer.concat([Buffer.from('[{"question": "q",\n "steps": [], "answer": "caf'), Buffer.from([0xe9]), Buffer.from('"}]')]));
+    await expect(readDataset(path)).rejects.toThrow(
+      'train.json: not UTF-8 text: byte 0xE9 on line 2 (byte 47 of the file) is not valid UTF-8; save the file as UTF-8',
+    );
+  });
+
+  it('refuses half of a surrogate pair, naming the record, the field and the step', async () => {
+    const path = join(dir, 'val.json');
+    await writeFile(path, '[{"question": "a\\ud800b", "steps": ["ok", "\\udc00"], "answer": "\\ud83d\\ude00"}]');
+    const error = await readDataset(path).catch((e: unknown) => e);
+    expect((error as DatasetError).problems).toEqual([
+      `val.json: record 0: 'question' is not valid Unicode text: it holds half of a surrogate pair (U+D800, "\\ud800" in JSON) at character 1`,
+      `val.json: record 0: 'steps' step 1 is not valid Unicode text: it holds half of a surrogate pair (U+DC00, "\\udc00" in JSON) at character 0`,
+    ]);
+  });
+
+  it('drops a byte order mark, as the engine does', async () => {
+    const path = join(dir, 'bom.json');
+    await writeFile(path, `\ufeff${JSON.stringify([good])}`);
+    expect(await readDataset(path)).toEqual([good]);
+  });
+
+  it('finds the first byte that is not well-formed UTF-8', () => {
+    const bytes = (...values: number[]) => Uint8Array.from(values);
+    expect(firstInvalidUtf8(Buffer.from('plain ascii, é, 😀, 中'))).toBe(-1);
+    expect(firstInvalidUtf8(bytes(0x61, 0xc0, 0x80))).toBe(1); // overlong
+    expect(firstInvalidUtf8(bytes(0xed, 0xa0, 0x80))).toBe(0); // an encoded surrogate
+    expect(firstInvalidUtf8(bytes(0xf4, 0x90, 0x80, 0x80))).toBe(0); // past U+10FFFF
+    expect(firstInvalidUtf8(bytes(0x61, 0x62, 0xe4, 0xb8))).toBe(2); // cut short
+    expect(firstInvalidUtf8(bytes(0x80))).toBe(0); // a continuation byte alone
   });
 });

@@ -49,13 +49,40 @@ export interface DatasetValidation {
   errorCount: number;
 }
 
+/** An unpaired UTF-16 surrogate: with the `u` flag, a valid pair is one code point and does not match. */
+const UNPAIRED_SURROGATE = /[\ud800-\udfff]/u;
+
+/**
+ * Text the engine cannot encode: JSON may escape half of a surrogate pair (`"\ud800"`), which
+ * JavaScript and Python both accept as a string, but which no UTF-8 tokenizer can take. Each
+ * problem names the field and, inside lists, the item.
+ */
+export function unencodableText(record: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const visit = (value: unknown, where: string): void => {
+    if (typeof value === 'string') {
+      const found = UNPAIRED_SURROGATE.exec(value);
+      if (found) {
+        const code = found[0].charCodeAt(0).toString(16).toUpperCase();
+        problems.push(`${where} is not valid Unicode text: it holds half of a surrogate pair (U+${code}, "\\u${code.toLowerCase()}" in JSON) at character ${[...value.slice(0, found.index)].length}`);
+      }
+    } else if (Array.isArray(value)) {
+      value.forEach((item, index) => visit(item, `${where} item ${index}`));
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, item] of Object.entries(value)) visit(item, `${where}.${key}`);
+    }
+  };
+  for (const [field, value] of Object.entries(record)) visit(value, `'${field}'`);
+  return problems.map((problem) => problem.replace(/^'steps' item (\d+)/, "'steps' step $1"));
+}
+
 /** Problems with one record, each as "'field' …"; empty when the record is valid. */
 export function recordProblems(value: unknown): string[] {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return ['must be an object with question, steps and answer'];
   }
   const record = value as Record<string, unknown>;
-  const problems: string[] = [];
+  const problems: string[] = unencodableText(record);
   for (const field of REQUIRED_FIELDS) if (record[field] === undefined) problems.push(`'${field}' is missing`);
   const parsed = DatasetRecordSchema.safeParse(record);
   if (!parsed.success) {
@@ -129,13 +156,66 @@ export class DatasetError extends Error {
   }
 }
 
-/** Read and parse a JSON file, with one clear error for a missing file or bad JSON. */
+/**
+ * Offset of the first byte of `bytes` that does not belong to a well-formed UTF-8 sequence (as
+ * the Unicode standard defines it: no overlong forms, no surrogates, nothing past U+10FFFF), or
+ * -1 when all of it is UTF-8.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i]!;
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    let length: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead === 0xe0) low = 0xa0;
+      if (lead === 0xed) high = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead === 0xf0) low = 0x90;
+      if (lead === 0xf4) high = 0x8f;
+    } else return i;
+    for (let k = 1; k < length; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += length;
+  }
+  return -1;
+}
+
+/**
+ * `bytes` as text (a leading byte order mark dropped), or what is wrong: "byte 0xFF on line 3 (byte
+ * 41 of the file) is not valid UTF-8". `lines` false leaves the line out (for text that is one line).
+ */
+export function decodeUtf8(bytes: Uint8Array, lines = true): { text: string } | { problem: string } {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad < 0) return { text: new TextDecoder('utf-8').decode(bytes) };
+  const byte = `0x${bytes[bad]!.toString(16).toUpperCase().padStart(2, '0')}`;
+  if (!lines) return { problem: `not UTF-8 text: byte ${byte} at byte ${bad} of the line is not valid UTF-8; save the file as UTF-8` };
+  let line = 1;
+  for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) line++;
+  return { problem: `not UTF-8 text: byte ${byte} on line ${line} (byte ${bad} of the file) is not valid UTF-8; save the file as UTF-8` };
+}
+
+/** Read and parse a JSON file, with one clear error for a missing file, text that is not UTF-8, or bad JSON. */
 export async function readDatasetJson(path: string): Promise<unknown> {
   const name = basename(path);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Bytes, not 'utf8': Node would quietly turn bytes that are not UTF-8 into U+FFFD.
+    const decoded = decodeUtf8(await readFile(path));
+    if ('problem' in decoded) throw new DatasetError(`${name}: ${decoded.problem}`);
+    text = decoded.text;
   } catch (error) {
+    if (error instanceof DatasetError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DatasetError(`${name}: no such file (${path})`);
     if (code === 'EISDIR') throw new DatasetError(`${name}: is a folder, not a dataset file (${path})`);

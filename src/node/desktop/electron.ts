@@ -23,6 +23,15 @@ export function hasDisplay(): boolean {
   return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 }
 
+/**
+ * The desktop app's environment: this process's, less what would load another page than the
+ * built one (electron-vite's dev server) or run the binary as plain Node.
+ */
+export function desktopEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { ELECTRON_RENDERER_URL: _url, NODE_ENV_ELECTRON_VITE: _dev, ELECTRON_RUN_AS_NODE: _asNode, ...rest } = env;
+  return rest;
+}
+
 /** Starts the desktop app detached from this process, or says why it cannot. */
 export function launchDesktop(): { started: true } | { started: false; problem: string } {
   const binary = electronBinary();
@@ -31,7 +40,7 @@ export function launchDesktop(): { started: true } | { started: false; problem: 
   if (!existsSync(join(projectRoot(), 'out', 'main', 'index.js'))) {
     return { started: false, problem: 'the app is not built: run `npm run setup`' };
   }
-  const child = spawn(binary.path, [projectRoot()], { detached: true, stdio: 'ignore' });
+  const child = spawn(binary.path, [projectRoot()], { detached: true, stdio: 'ignore', env: desktopEnvironment(process.env) });
   child.unref();
   return { started: true };
 }

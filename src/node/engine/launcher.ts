@@ -24,18 +24,29 @@ export function engineEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /**
- * `python -m coconut_engine train --config FILE --run-dir DIR`, output piped to the caller. With
- * several `processes`, the same command under torchrun (`torch.distributed.run --standalone`),
- * which starts one engine per process and forwards SIGTERM to each of them.
+ * `python -m coconut_engine train --config FILE --run-dir DIR`, detached from the caller: in a
+ * session (and process group) of its own, its output going to the files whose descriptors are
+ * given (the run's stdout.log / stderr.log), never to pipes. So the engine outlives the workbench
+ * that started it: no closed pipe, no terminal hang-up and no Ctrl-C meant for the workbench
+ * reaches it, and a later workbench follows it again. With several `processes`, the same command
+ * under torchrun (`torch.distributed.run --standalone`), which starts one engine per process and
+ * forwards SIGTERM to each of them.
  */
-export function spawnTrain(configPath: string, runDir: string, env: NodeJS.ProcessEnv = {}, processes = 1): ChildProcess {
+export function spawnTrain(
+  configPath: string,
+  runDir: string,
+  output: { stdout: number; stderr: number },
+  env: NodeJS.ProcessEnv = {},
+  processes = 1,
+): ChildProcess {
   const status = engineStatus();
   if (!status.python) throw new Error(status.problem ?? 'engine unavailable');
   const launcher = processes > 1 ? ['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(processes)] : [];
   return spawn(status.python, [...launcher, '-m', 'coconut_engine', 'train', '--config', configPath, '--run-dir', runDir], {
     cwd: runDir,
     env: engineEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', output.stdout, output.stderr],
+    detached: true,
   });
 }
 

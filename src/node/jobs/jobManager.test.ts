@@ -11,6 +11,7 @@ import { readGpuInventory } from '../gpus/inventory.js';
 import { checkConfig } from '../runs/configText.js';
 import { tempDir, tinyRun, type TinyRun } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
+import { processTree, survivors } from './testProcesses.js';
 
 const engineEnv = { OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
@@ -88,9 +89,27 @@ describe('JobManager with the real engine', () => {
 
     const long = workbench.jobs.submit(configFor(tiny, { processes: 2, device: 'cpu', num_epochs: 200 }));
     await nextEvent(workbench, long.id, 'step');
-    await workbench.jobs.cancel(long.id);
+    const leader = workbench.store.read(long.id).pid as number;
+    const tree = processTree(leader);
+    // torchrun and its two workers, each worker in a session of its own (so not in torchrun's group).
+    expect(tree.length).toBeGreaterThanOrEqual(3);
+    expect(tree.filter((row) => row.pid !== leader && row.pgid !== leader).length).toBeGreaterThanOrEqual(2);
+    workbench.jobs.cancel(long.id);
     const cancelled = await workbench.jobs.waitForEnd(long.id);
     expect(cancelled.status).toBe('cancelled');
+    expect(await survivors(tree.map((row) => row.pid))).toEqual([]);
+  });
+
+  it('ends the workers of a torchrun that dies, and fails the run', async () => {
+    const run = workbench.jobs.submit(configFor(tiny, { processes: 2, device: 'cpu', num_epochs: 200 }));
+    await nextEvent(workbench, run.id, 'step');
+    const leader = workbench.store.read(run.id).pid as number;
+    const tree = processTree(leader);
+    expect(tree.length).toBeGreaterThanOrEqual(3);
+    process.kill(leader, 'SIGKILL'); // torchrun cannot forward anything now; its workers are orphans
+    const ended = await workbench.jobs.waitForEnd(run.id);
+    expect(ended).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/signal SIGKILL/) });
+    expect(await survivors(tree.map((row) => row.pid))).toEqual([]);
   });
 
   it('counts the GPUs with nvidia-smi when the first run that may use CUDA is due, and not for CPU runs', async () => {

@@ -1,34 +1,47 @@
 /** Parsing, checking and path resolution of run configs given as YAML text. */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { isMap, parseDocument, stringify } from 'yaml';
 import type { ConfigCheck, Issue } from '../../common/api.js';
-import { METHOD_FLAGS, methodOf, type MethodName, type RunConfig } from '../../common/config.js';
+import { CONFIG_YAML_LIMITS, METHOD_FLAGS, methodOf, type MethodName, type RunConfig } from '../../common/config.js';
 import { parseRunConfig } from '../../common/configMessages.js';
+import { readConfigYaml } from '../../common/configYaml.js';
+import { decodeUtf8 } from '../datasets/records.js';
 
 export type ConfigParse = { ok: true; config: RunConfig } | { ok: false; issues: Issue[] };
 
 /**
  * YAML text → a config with every default filled in, or the issues keyed by config path.
- * The reference writes `load_model_path: None`; that string means "no checkpoint".
+ * The text is read by the engine's rules (YAML 1.2 core schema, size and alias limits; see
+ * src/common/configYaml.ts). The reference writes `load_model_path: None`; that string means
+ * "no checkpoint".
  */
 export function parseConfigYaml(text: string): ConfigParse {
-  const document = parseDocument(text, { prettyErrors: false });
-  if (document.errors.length > 0) {
-    return {
-      ok: false,
-      issues: document.errors.map((error) => ({
-        path: '',
-        message: `YAML line ${error.linePos?.[0]?.line ?? '?'}: ${error.message.split('\n')[0]}`,
-      })),
-    };
-  }
-  if (!isMap(document.contents)) {
-    return { ok: false, issues: [{ path: '', message: 'a config must be a YAML mapping of keys to values' }] };
-  }
-  const raw = document.toJS() as Record<string, unknown>;
+  const read = readConfigYaml(text);
+  if (!read.ok) return read;
+  const raw = read.value as Record<string, unknown>;
   if (raw.load_model_path === 'None') raw.load_model_path = null;
   return parseRunConfig(raw);
+}
+
+/**
+ * A config file's text, as the engine reads it: at most the size limit (read no further), and
+ * UTF-8 (`readFileSync(path, 'utf8')` would turn other bytes into U+FFFD and pass them on).
+ * Throws an Error whose message names the file and, for bytes that are not UTF-8, the line.
+ */
+export function readConfigFile(path: string): string {
+  const limit = CONFIG_YAML_LIMITS.maxBytes;
+  const buffer = Buffer.alloc(limit + 1);
+  let length = 0;
+  const fd = openSync(path, 'r');
+  try {
+    for (let read = -1; read !== 0 && length <= limit; length += read) read = readSync(fd, buffer, length, limit + 1 - length, null);
+  } finally {
+    closeSync(fd);
+  }
+  if (length > limit) throw new Error(`${path} is over ${limit} bytes (256 KiB); a run config is a few hundred`);
+  const decoded = decodeUtf8(buffer.subarray(0, length));
+  if ('problem' in decoded) throw new Error(`${path}: ${decoded.problem}`);
+  return decoded.text;
 }
 
 /** Checks the engine would also make, made early so the form can point at the field. */
@@ -138,8 +151,40 @@ export function resolveConfigPaths(config: RunConfig, baseDir: string): { config
   return { config: resolved, issues };
 }
 
+/** Core-schema plain scalars that are not text (null, booleans, numbers); a string spelling one is quoted. */
+const NOT_TEXT_WHEN_PLAIN = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^(?:0o[0-7]+|[-+]?[0-9]+|0x[0-9a-fA-F]+)$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?)$/,
+];
+/** Text that reads the same plain in every YAML parser: names, paths, model ids. */
+const SAFE_PLAIN = /^[A-Za-z0-9_./](?:[A-Za-z0-9_./ -]*[A-Za-z0-9_./])?$/;
+
+function scalarYaml(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean' || typeof value === 'number') return String(value);
+  const text = String(value);
+  const plain = SAFE_PLAIN.test(text) && !text.includes(' #') && !NOT_TEXT_WHEN_PLAIN.some((pattern) => pattern.test(text));
+  // JSON's string escapes are YAML's double-quoted escapes (and config text holds no control characters).
+  return plain ? text : JSON.stringify(text);
+}
+
+/**
+ * A config as the YAML the engine reads (a run's config.yaml, `resolved_yaml`): one key a line,
+ * in the schema's order. Written by hand rather than by the YAML library's stringifier, so that
+ * every value is spelled in the narrow form both parsers read alike: safe text plain, other text
+ * in double quotes, numbers as JavaScript prints them (1e-7 is a number in YAML 1.2).
+ */
 export function configToYaml(config: RunConfig): string {
-  return stringify(config, { lineWidth: 0 });
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (Array.isArray(value)) lines.push(`${key}: [${value.map(scalarYaml).join(', ')}]`);
+    else if (typeof value === 'object' && value !== null) {
+      lines.push(`${key}:`, ...Object.entries(value).map(([inner, item]) => `  ${inner}: ${scalarYaml(item)}`));
+    } else lines.push(`${key}: ${scalarYaml(value)}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /**

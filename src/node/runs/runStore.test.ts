@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunConfigSchema } from '../../common/config.js';
@@ -26,15 +26,17 @@ describe('RunStore', () => {
     expect(store.read(record.id)).toEqual(record);
   });
 
-  it('updates run.json whole and lists runs newest first, skipping a damaged record', () => {
+  it('updates run.json whole and lists runs newest first, a damaged record as damaged', () => {
     const first = store.create(config, {});
     const second = store.create({ ...config, name: 'second' }, {});
     store.update(first.id, { status: 'running', pid: 123 });
     mkdirSync(join(store.runsDir, 'broken'));
     writeFileSync(join(store.runsDir, 'broken', 'run.json'), '{ not json');
     const listed = store.list();
-    expect(listed.map((run) => run.id).sort()).toEqual([first.id, second.id].sort());
+    expect(listed.map((run) => run.id).sort()).toEqual([first.id, second.id, 'broken'].sort());
     expect(listed.find((run) => run.id === first.id)?.status).toBe('running');
+    expect(listed.find((run) => run.id === 'broken')).toMatchObject({ status: 'damaged', damage: { reason: 'not valid JSON at line 1, column 3' } });
+    expect(() => store.read('broken')).toThrow(/run broken is damaged: run\.json not valid JSON at line 1, column 3 \(.*broken\/run\.json\)/);
     expect(readdirTemps(first.dir)).toEqual([]);
   });
 
@@ -90,6 +92,22 @@ describe('EventLogReader', () => {
     expect(reader.problems.map((problem) => problem.line)).toEqual([2, 3]);
     appendFileSync(path, `${log('b').slice(10)}\n`);
     expect(reader.readNew().map((event) => event.type === 'log' && event.message)).toEqual(['b']);
+    dir.remove();
+  });
+
+  it('forgets a half-written event the engine cut back off, and reads the next one whole', () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'events.jsonl');
+    const reader = new EventLogReader(path);
+    const log = (message: string): string => JSON.stringify({ v: 1, t: 1, type: 'log', level: 'info', message });
+    writeFileSync(path, `${log('a')}\n`);
+    const whole = statSync(path).size;
+    appendFileSync(path, log('éé half').slice(0, 25)); // a write that failed part-way on a full disk
+    expect(reader.readNew().map((event) => event.type === 'log' && event.message)).toEqual(['a']);
+    truncateSync(path, whole); // what the engine does after such a failure
+    appendFileSync(path, `${log('b')}\n`);
+    expect(reader.readNew().map((event) => event.type === 'log' && event.message)).toEqual(['b']);
+    expect(reader.problems).toEqual([]);
     dir.remove();
   });
 });

@@ -13,7 +13,9 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   readSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -23,11 +25,14 @@ import { join, resolve } from 'node:path';
 import { ApiError, PredictionRowSchema, type PredictionFilter, type PredictionRow } from '../../common/api.js';
 import type { RunConfig } from '../../common/config.js';
 import type { EngineEvent } from '../../common/events.js';
-import { isFinal, RunRecordSchema, type RunRecord, type RunSummary } from '../../common/runs.js';
+import { isFinal, type RunDamage, type RunRecord, type RunSummary } from '../../common/runs.js';
 import { writeFileAtomic } from './atomicFile.js';
+import { describeFsError, RunRecordWriteError } from './fsFailure.js';
 import { methodOf } from '../../common/config.js';
 import { configToYaml, parseConfigYaml } from './configText.js';
-import { readAllEvents } from './eventLog.js';
+import { eventLogReport, readAllEvents } from './eventLog.js';
+import { configFacts, damagedRecord, readRunRecord, type ConfigFacts } from './runDamage.js';
+import type { EventLogReport } from '../../common/runs.js';
 import { searchTerms } from '../datasets/datasetStore.js';
 
 export const RUN_FILES = {
@@ -41,6 +46,9 @@ export const RUN_FILES = {
 } as const;
 
 export type LogStream = 'stdout' | 'stderr';
+
+/** How long a new folder without run.json is taken for one `create` is still writing. */
+const CREATION_GRACE_MS = 5000;
 
 /**
  * `epoch-N.jsonl` (training, N counted from 1), or only_eval's `eval-N.jsonl` and, with the
@@ -93,19 +101,24 @@ function timestampId(date: Date): string {
 }
 
 export function toSummary(record: RunRecord): RunSummary {
-  const { pid: _pid, versions: _versions, exit_code: _exitCode, ...summary } = record;
+  const { pid: _pid, process_start: _processStart, versions: _versions, exit_code: _exitCode, ...summary } = record;
   return summary;
 }
 
 export class RunStore {
   readonly runsDir: string;
+  /**
+   * Records whose `run.json` could not be written (disk full, folder unwritable). Reads return
+   * them, so the workbench shows what it knows, and `retryUnsaved` writes them once it can.
+   */
+  private readonly unsaved = new Map<string, RunRecord>();
 
   constructor(readonly home: string) {
     this.runsDir = resolve(home, 'runs');
   }
 
   runDir(id: string): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new ApiError('bad_request', `not a run id: ${JSON.stringify(id)}`);
+    if (!/^(?!\.+$)[A-Za-z0-9._-]+$/.test(id)) throw new ApiError('bad_request', `not a run id: ${JSON.stringify(id)}`);
     return join(this.runsDir, id);
   }
 
@@ -113,9 +126,9 @@ export class RunStore {
     return join(this.runDir(id), RUN_FILES[file]);
   }
 
-  /** The run's folder with links resolved (what the record's `dir` says). */
+  /** The run's folder with links resolved (what the record's `dir` says; a damaged run's folder as found). */
   realDir(id: string): string {
-    return this.read(id).dir;
+    return this.readOrDamaged(id).dir;
   }
 
   /**
@@ -144,7 +157,6 @@ export class RunStore {
     } catch (error) {
       throw new ApiError('bad_request', `cannot create the run directory ${dir}: ${(error as Error).message}`);
     }
-    writeFileAtomic(join(dir, RUN_FILES.config), configToYaml(config));
     const record: RunRecord = {
       id,
       name: config.name,
@@ -167,7 +179,17 @@ export class RunStore {
       versions,
       exit_code: null,
     };
-    this.write(record);
+    let writing: string = RUN_FILES.config;
+    try {
+      writeFileAtomic(join(dir, RUN_FILES.config), configToYaml(config));
+      writing = RUN_FILES.record;
+      writeFileAtomic(join(dir, RUN_FILES.record), JSON.stringify(record, null, 2) + '\n');
+    } catch (error) {
+      // Half a run would list as damaged: take the folder (and its link) away again.
+      if (outsideDir) rmSync(this.runDir(id), { force: true });
+      rmSync(dir, { recursive: true, force: true });
+      throw new ApiError('internal', `cannot create the run in ${dir}: ${describeFsError(error, `writing ${writing}`)}`);
+    }
     return record;
   }
 
@@ -175,13 +197,56 @@ export class RunStore {
     return existsSync(this.path(id, 'record'));
   }
 
+  /**
+   * The run's record from its `run.json`. A damaged run (see `readOrDamaged`) is an error naming
+   * the file and what is wrong with it: nothing may act on a record it cannot read.
+   */
   read(id: string): RunRecord {
-    const path = this.path(id, 'record');
-    if (!existsSync(path)) throw new ApiError('not_found', `no run with id ${id}`);
-    const parsed = RunRecordSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
-    if (!parsed.success) throw new ApiError('internal', `${path} is not a valid run record: ${parsed.error.message}`);
-    if (parsed.data.val_path === undefined) return { ...parsed.data, ...this.configFacts(id) };
-    return parsed.data;
+    const record = this.readOrDamaged(id);
+    if (record.damage) {
+      throw new ApiError('internal', `run ${id} is damaged: ${record.damage.file} ${record.damage.reason} (${record.damage.path})`);
+    }
+    return record;
+  }
+
+  /**
+   * The run's record, or for a damaged run (its folder cannot be reached, or its `run.json` is
+   * missing, not JSON or not a run record) a stand-in with status `damaged` and `damage` saying
+   * why. Only a run id with no folder at all is not found. Never write the stand-in back.
+   */
+  readOrDamaged(id: string): RunRecord {
+    const unsaved = this.unsaved.get(id);
+    if (unsaved) return unsaved; // newer than its run.json, which could not be written
+    const runDir = this.runDir(id);
+    let dir: string;
+    try {
+      dir = realpathSync(runDir);
+    } catch {
+      const link = linkTarget(runDir);
+      if (link === null) throw new ApiError('not_found', `no run with id ${id}`);
+      const reason = `is a link to ${link}, which cannot be reached`;
+      return this.damaged(id, runDir, { file: 'run folder', path: runDir, reason }, null);
+    }
+    const read = readRunRecord(join(dir, RUN_FILES.record));
+    if (!read.ok) return this.damaged(id, dir, read.damage, read.salvage);
+    if (read.record.val_path === undefined) return { ...read.record, ...this.configFacts(id) };
+    return read.record;
+  }
+
+  private damaged(id: string, dir: string, damage: RunDamage, salvage: Record<string, unknown> | null): RunRecord {
+    let config: ConfigFacts = {};
+    let folderTime = new Date(0);
+    try {
+      config = configFacts(readFileSync(this.path(id, 'config'), 'utf8'));
+    } catch {
+      // No config.yaml either: the run is named after its folder.
+    }
+    try {
+      folderTime = lstatSync(this.runDir(id)).mtime;
+    } catch {
+      // Gone meanwhile: the epoch says "unknown" and sorts last.
+    }
+    return damagedRecord({ id, dir, damage, salvage, config, folderTime });
   }
 
   /** What a run.json written before `val_path` and `seed` were kept says of them: its config's. */
@@ -200,7 +265,8 @@ export class RunStore {
    * (`runs/<id>` a link) loses its link the same way, and its folder is deleted after.
    */
   remove(id: string): void {
-    const record = this.read(id);
+    // A damaged run counts as finished: its state is unknown, and nothing follows or resumes it.
+    const record = this.readOrDamaged(id);
     if (!isFinal(record.status)) {
       throw new ApiError('conflict', `run ${id} is ${record.status}: cancel it first, then delete it`);
     }
@@ -213,13 +279,41 @@ export class RunStore {
     } catch (error) {
       throw new ApiError('internal', `cannot delete run ${id}: moving ${this.runDir(id)} to ${trash} failed: ${(error as Error).message}`);
     }
+    this.unsaved.delete(id);
     // What is left is outside `runs/`; failing to delete it loses nothing the list shows.
     rmSync(parked, { recursive: true, force: true });
     if (linked) rmSync(record.dir, { recursive: true, force: true });
   }
 
+  /**
+   * Replaces `run.json`. When that fails the record is kept in memory, and a `RunRecordWriteError`
+   * says why in one line ("no space left on device writing run.json").
+   */
   write(record: RunRecord): void {
-    writeFileAtomic(this.path(record.id, 'record'), JSON.stringify(record, null, 2) + '\n');
+    if (record.status === 'damaged' || record.damage) {
+      // The stand-in for an unreadable run.json: writing it would replace what is left of the real one.
+      throw new ApiError('conflict', `run ${record.id} is damaged (${record.damage?.file ?? 'run.json'} ${record.damage?.reason ?? ''}); its record is not rewritten`);
+    }
+    try {
+      writeFileAtomic(this.path(record.id, 'record'), JSON.stringify(record, null, 2) + '\n');
+      this.unsaved.delete(record.id);
+    } catch (error) {
+      // Kept in memory (see `unsaved`) and written by a later `retryUnsaved`.
+      this.unsaved.set(record.id, record);
+      throw new RunRecordWriteError(record.id, describeFsError(error, `writing ${RUN_FILES.record}`));
+    }
+  }
+
+  /** Writes again each record that could not be written; never throws. Returns how many are still unsaved. */
+  retryUnsaved(): number {
+    for (const record of [...this.unsaved.values()]) {
+      try {
+        this.write(record);
+      } catch {
+        // Still no room (or still unwritable): kept for the next try.
+      }
+    }
+    return this.unsaved.size;
   }
 
   update(id: string, patch: Partial<RunRecord>): RunRecord {
@@ -228,28 +322,76 @@ export class RunStore {
     return record;
   }
 
-  /** Every readable run, newest first. A damaged `run.json` is skipped, not fatal. */
+  /**
+   * Every run, newest first; a damaged one (see `readOrDamaged`) as its `damaged` stand-in, so it
+   * stays in sight with the reason instead of vanishing. Entries that are no run folder (files,
+   * names no run id has, hidden ones) are passed over.
+   */
   list(): RunRecord[] {
     if (!existsSync(this.runsDir)) return [];
     const records: RunRecord[] = [];
-    for (const id of readdirSync(this.runsDir)) {
+    for (const entry of readdirSync(this.runsDir, { withFileTypes: true })) {
+      const id = entry.name;
+      if (id.startsWith('.') || !/^[A-Za-z0-9._-]+$/.test(id) || !(entry.isDirectory() || entry.isSymbolicLink())) continue;
       try {
-        if (this.has(id)) records.push(this.read(id));
+        const record = this.readOrDamaged(id);
+        if (record.damage?.reason === 'missing' && this.beingCreated(id)) continue;
+        records.push(record);
       } catch {
-        // A run directory being created, or one damaged by hand; the others still list.
+        // Removed between the listing and the read: it is gone, as the next list will say.
       }
     }
     return records.sort((a, b) => b.created_at.localeCompare(a.created_at));
   }
 
-  configText(id: string): string {
-    this.read(id);
-    return readFileSync(this.path(id, 'config'), 'utf8');
+  /**
+   * A folder without run.json that `create` (maybe in another process) is still filling: made in
+   * the last seconds, no events yet. Older, or with events, its run.json is lost.
+   */
+  private beingCreated(id: string): boolean {
+    try {
+      if (existsSync(this.path(id, 'events'))) return false;
+      return Date.now() - lstatSync(this.runDir(id)).mtimeMs < CREATION_GRACE_MS;
+    } catch {
+      return false;
+    }
   }
 
+  /** The run's `config.yaml` as written (a damaged run's too: it is what can still be read). */
+  configText(id: string): string {
+    this.readOrDamaged(id);
+    const path = this.path(id, 'config');
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      const what = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `cannot be read: ${(error as Error).message}`;
+      throw new ApiError('internal', `run ${id}'s config.yaml ${what} (${path})`);
+    }
+  }
+
+  /** `configText`, or null when the file cannot be read. */
+  configTextIfReadable(id: string): string | null {
+    try {
+      return this.configText(id);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'not_found') throw error;
+      return null;
+    }
+  }
+
+  /** Every event the run's `events.jsonl` holds (a damaged run's too); lines that are no event are skipped. */
   events(id: string): EngineEvent[] {
-    this.read(id);
+    this.readOrDamaged(id);
     return readAllEvents(this.path(id, 'events'));
+  }
+
+  /**
+   * The lines of `events.jsonl` that `events` skips, and why. While the run is queued or running
+   * an unfinished last line is the engine still writing; once it has ended, it is cut short.
+   */
+  eventProblems(id: string): EventLogReport {
+    const record = this.readOrDamaged(id);
+    return eventLogReport(this.path(id, 'events'), isFinal(record.status));
   }
 
   /** The names of the run's prediction files, in epoch order. */
@@ -320,7 +462,7 @@ export class RunStore {
 
   /** The last `maxBytes` of a log, cut at a line start when cut at all. */
   logTail(id: string, stream: LogStream, maxBytes: number): { text: string; truncated: boolean } {
-    this.read(id);
+    this.readOrDamaged(id);
     const path = this.path(id, stream);
     if (!existsSync(path)) return { text: '', truncated: false };
     const size = statSync(path).size;
@@ -335,6 +477,15 @@ export class RunStore {
     let text = buffer.toString('utf8');
     if (start > 0) text = text.slice(text.indexOf('\n') + 1);
     return { text, truncated: start > 0 };
+  }
+}
+
+/** Where a link at `path` points when it is a link, else null (nothing there, or no link). */
+function linkTarget(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -47,7 +48,8 @@ describe('loopback host', () => {
     expect(cookie).toMatch(/^coconut_session=/);
     const page = await fetch(host.url, { headers: { cookie } });
     expect(await page.text()).toBe('<h1>workbench</h1>');
-    const listed = await api('runs.list', {}, { cookie });
+    // A browser sends the page's origin with every POST; the cookie alone is not enough (see hostSecurity.test.ts).
+    const listed = await api('runs.list', {}, { cookie, origin: host.url.slice(0, -1) });
     expect(await listed.json()).toEqual({ ok: true, result: [] });
   });
 
@@ -61,6 +63,56 @@ describe('loopback host', () => {
     expect(((await badField.json()) as { error: { issues: { path: string }[] } }).error.issues[0]?.path).toBe('id');
     expect((await api('nope', {}, auth)).status).toBe(404);
     expect((await fetch(`${host.url}api/runs.list`, { headers: auth })).status).toBe(405);
+  });
+
+  /** A raw request, so that the path reaches the host exactly as written. */
+  const raw = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const sent = httpRequest({ host: '127.0.0.1', port: host.port, path, method, headers: { authorization: `Bearer ${host.token}`, ...headers } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      sent.on('error', reject);
+      sent.end();
+    });
+
+  it('serves only files really inside the UI folder: links out of it are not found', async () => {
+    const outside = join(home.path, 'secret.txt');
+    writeFileSync(outside, 'private notes');
+    mkdirSync(join(home.path, 'private'));
+    writeFileSync(join(home.path, 'private', 'key.txt'), 'private key');
+    writeFileSync(join(staticDir, 'app.js'), 'console.log(1)');
+    symlinkSync(outside, join(staticDir, 'leak.txt'));
+    symlinkSync(join(home.path, 'private'), join(staticDir, 'assets'));
+    symlinkSync(join(staticDir, 'app.js'), join(staticDir, 'alias.js'));
+
+    const served = await raw('/app.js');
+    expect(served).toEqual({ status: 200, body: 'console.log(1)' });
+    // A link that stays inside the folder is still a UI file.
+    expect(await raw('/alias.js')).toEqual({ status: 200, body: 'console.log(1)' });
+    for (const path of ['/leak.txt', '/assets/key.txt']) {
+      const answer = await raw(path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.body).not.toMatch(/private/);
+    }
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2fsecret.txt', '/ui/..%2f..%2fsecret.txt']) {
+      const answer = await raw(path);
+      expect([403, 404], path).toContain(answer.status);
+      expect(answer.body).not.toMatch(/private/);
+    }
+  });
+
+  it('answers malformed URLs with 400, not 500', async () => {
+    for (const path of ['/%E0%A4%A', '/assets/%', '/%ZZ', '/a%00b']) {
+      const answer = await raw(path);
+      expect(answer.status, path).toBe(400);
+      expect(JSON.parse(answer.body)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    }
+    expect((await raw('http://evil.example/')).status).toBe(400);
+    expect((await raw('*', {}, 'OPTIONS')).status).toBe(400);
+    // The host keeps serving after them.
+    expect((await raw('/')).status).toBe(200);
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {

@@ -2,10 +2,9 @@
  * `coconut config check FILE [--json]`: validate a config and print it with every default filled in,
  * or every problem; warnings (allowed, but probably not meant) are printed either way and do not fail.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Issue } from '../../../common/api.js';
-import { checkConfig } from '../../runs/configText.js';
+import { checkConfig, readConfigFile } from '../../runs/configText.js';
 import { CliError, printJson } from '../output.js';
 
 export function registerConfigCommands(program: Command): void {
@@ -18,9 +17,11 @@ export function registerConfigCommands(program: Command): void {
     .action((file: string, options: { json?: boolean }) => {
       let text: string;
       try {
-        text = readFileSync(file, 'utf8');
+        // As the engine reads it: UTF-8 only, within the size limit.
+        text = readConfigFile(file);
       } catch (error) {
-        throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new CliError(code ? `cannot read ${file}: ${code}` : (error as Error).message);
       }
       const { config: _config, ...check } = checkConfig(text, process.cwd());
       const where = (issue: Issue): string => `${file}: ${issue.path ? `config key '${issue.path}': ` : ''}${issue.message}`;

@@ -12,13 +12,33 @@ export function rendererDir(): string {
   return join(projectRoot(), 'out', 'renderer');
 }
 
-/** Starts the host over a workbench that has taken over the home's unfinished runs. */
+/** Why the port cannot be listened on, in one line, or null for an unexpected failure. */
+export function listenProblem(error: unknown, port: number): string | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EADDRINUSE') return `port ${port} is in use: choose another with --port`;
+  if (code === 'EACCES') return `port ${port} needs privileges this user lacks: choose another with --port (1024 or higher)`;
+  if (code === 'EADDRNOTAVAIL') return 'cannot listen on 127.0.0.1: this machine has no loopback address';
+  return null;
+}
+
+/**
+ * Starts the host over a workbench that has taken over the home's unfinished runs. The port is
+ * taken first, so a taken port stops `serve` before it adopts any run; nobody can call the host
+ * in between, as its token is not printed yet.
+ */
 export async function serveWorkbench(workbench: Workbench, port: number): Promise<RunningHost> {
   if (!existsSync(join(rendererDir(), 'index.html'))) {
     throw new CliError('the user interface is not built: run `npm run setup` first');
   }
+  let host: RunningHost;
+  try {
+    host = await startHost(new ApiDispatcher(workbench), { port, staticDir: rendererDir() });
+  } catch (error) {
+    const problem = listenProblem(error, port);
+    throw problem ? new CliError(problem) : error;
+  }
   workbench.start();
-  return startHost(new ApiDispatcher(workbench), { port, staticDir: rendererDir() });
+  return host;
 }
 
 /** Keeps serving until Ctrl-C; running jobs get the same signal and stop cleanly. */

@@ -1,8 +1,7 @@
 /** `coconut train --config FILE [--run-dir DIR]`: one run through the job manager, with progress. */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RunSummary } from '../../../common/runs.js';
-import { checkConfig } from '../../runs/configText.js';
+import { checkConfig, readConfigFile } from '../../runs/configText.js';
 import { Workbench } from '../../workbench/workbench.js';
 import { CliError, printJson } from '../output.js';
 import { percent, terminalProgress } from '../progress.js';
@@ -62,9 +61,11 @@ export function registerTrainCommand(program: Command): void {
     .action(async (options: { config: string; runDir?: string; json?: boolean }) => {
       let text: string;
       try {
-        text = readFileSync(options.config, 'utf8');
+        // As the engine reads it: UTF-8 only, within the size limit.
+        text = readConfigFile(options.config);
       } catch (error) {
-        throw new CliError(`cannot read ${options.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new CliError(code ? `cannot read ${options.config}: ${code}` : (error as Error).message);
       }
       const workbench = new Workbench();
       const run = await trainConfig(workbench, text, options.config, {

@@ -48,7 +48,7 @@ describe('config key documentation', () => {
 
   it('says type, default and allowed values in words', () => {
     const docs = configKeyDocs();
-    expect(docs.get('num_epochs')).toMatchObject({ type: 'a whole number > 0', default: 50, required: false, description: 'Total epochs.' });
+    expect(docs.get('num_epochs')).toMatchObject({ type: 'a whole number from 1 to 10000', default: 50, required: false, description: 'Total epochs.' });
     expect(docs.get('device')).toMatchObject({ type: 'one of "auto", "cpu", "cuda"', default: 'auto', values: ['auto', 'cpu', 'cuda'] });
     expect(docs.get('train_path')).toMatchObject({ required: true, type: 'non-empty text' });
     expect(docs.get('offline_model.n_head')).toMatchObject({ default: 4, description: 'Attention heads; must divide n_embd.' });
@@ -70,7 +70,7 @@ describe('config hover', () => {
     const top = configHoverAt(TEXT, 1, 3);
     expect(top?.markdown).toContain('**num_epochs**');
     expect(top?.markdown).toContain('Total epochs.');
-    expect(top?.markdown).toContain('Type: a whole number > 0 · Default: `50`');
+    expect(top?.markdown).toContain('Type: a whole number from 1 to 10000 · Default: `50`');
     const nested = configHoverAt(TEXT, 4, 2);
     expect(nested?.markdown).toContain('**offline_model.n_head**');
     expect(nested?.markdown).toContain('Default: `4`');

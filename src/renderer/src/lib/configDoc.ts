@@ -7,6 +7,7 @@ import { isMap, isScalar, isSeq, parseDocument, type Document, type Node as Yaml
 import type { Issue } from '../../../common/api';
 import { METHOD_FLAGS, RunConfigSchema, methodOf, type MethodFlag, type MethodName, type RunConfig } from '../../../common/config';
 import { parseRunConfig } from '../../../common/configMessages';
+import { CONFIG_YAML_OPTIONS } from '../../../common/configYaml';
 
 export type FieldKind = 'text' | 'path' | 'int' | 'number' | 'nullableText' | 'method';
 
@@ -64,7 +65,8 @@ export function defaultText(field: FieldSpec): string {
 }
 
 export function parseConfigText(text: string): Document {
-  return parseDocument(text, { keepSourceTokens: false, prettyErrors: false });
+  // The same YAML rules as the host and the engine (YAML 1.2 core schema, no aliases or custom tags).
+  return parseDocument(text, { ...CONFIG_YAML_OPTIONS, keepSourceTokens: false, prettyErrors: false });
 }
 
 function contentsObject(doc: Document): Record<string, unknown> | null {

@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunConfigSchema } from '../../common/config.js';
@@ -77,6 +77,14 @@ describe('RunStore', () => {
     expect(tail.text.startsWith('line ')).toBe(true);
     expect(tail.text.endsWith('line 99\n')).toBe(true);
     expect(store.logTail(record.id, 'stdout', 40)).toEqual({ text: '', truncated: false });
+  });
+
+  it('never follows a log that is a link out of the run folder', () => {
+    const record = store.create(config, {});
+    const secret = join(home.path, 'secret.txt');
+    writeFileSync(secret, 'not for the page\n');
+    symlinkSync(secret, join(record.dir, 'stdout.log'));
+    expect(() => store.logTail(record.id, 'stdout', 1000)).toThrow(/symbolic link/);
   });
 });
 

@@ -465,6 +465,8 @@ export class RunStore {
     this.readOrDamaged(id);
     const path = this.path(id, stream);
     if (!existsSync(path)) return { text: '', truncated: false };
+    // The engine writes its logs as plain files; a link there could point anywhere on the machine.
+    if (lstatSync(path).isSymbolicLink()) throw new ApiError('bad_request', `${path} is a symbolic link, not the engine's log: not read`);
     const size = statSync(path).size;
     const start = Math.max(0, size - maxBytes);
     const buffer = Buffer.alloc(size - start);

@@ -32,5 +32,7 @@ export function registerRunsCommands(program: Command): void {
           'best acc': percent(run.best_accuracy),
         })),
       );
+      // A damaged run's table row says only `damaged`; the reason names the file to look at.
+      for (const run of summaries) if (run.damage) console.log(`${run.id}: ${run.damage.file} ${run.damage.reason} (${run.damage.path})`);
     });
 }

@@ -1,6 +1,6 @@
 """The Coconut curriculum: which stage an epoch trains, and what a sample looks like there.
 
-Training sample at stage k (DESIGN.md §1, the reference's layout):
+Training sample at stage k (the reference implementation's layout):
 
     question+"\\n" · <bot> · <latent>×(k·c) · <eot> · remaining steps (each +"\\n") · "### "+answer · <eos>
 

@@ -2,8 +2,8 @@
 
 * The offline model gets a **word-level** tokenizer built from the training set: a ``WordLevel``
   model with an unk token and the single ``Whitespace`` pre-tokenizer (``\\w+|[^\\w\\s]+``). It is
-  deliberately simple: DESIGN.md §6 found a ``Sequence`` pre-tokenizer with punctuation splitting
-  decoded differently by the JavaScript port, and the workbench loads this same ``tokenizer.json``.
+  deliberately simple: a ``Sequence`` pre-tokenizer with punctuation splitting was decoded
+  differently by the JavaScript port of ``tokenizers``, and the workbench loads this same ``tokenizer.json``.
   The Coconut markers, eos, pad, unk and the newline are *added tokens*, matched in raw text
   before pre-tokenization (the pre-tokenizer alone would swallow ``"\\n"``).
 * A transformers model brings its own tokenizer; we use its fast backend (``tokenizers``), add

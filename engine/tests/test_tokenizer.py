@@ -55,7 +55,7 @@ def test_comparable_forms_match_on_both_sides() -> None:
 def test_saved_json_round_trips_and_stays_simple() -> None:
     codec = build_word_level_codec(TEXTS)
     data = json.loads(codec.to_json())
-    # DESIGN.md §6: one plain pre-tokenizer, no normalizer, so other loaders agree on the ids.
+    # One plain pre-tokenizer, no normalizer, so other loaders (the TypeScript one) agree on the ids.
     assert data["pre_tokenizer"] == {"type": "Whitespace"}
     assert data["normalizer"] is None
     assert data["model"]["type"] == "WordLevel" and data["model"]["unk_token"] == UNK

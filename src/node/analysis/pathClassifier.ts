@@ -1,5 +1,5 @@
 /**
- * Path categories for graph questions (Coconut, Hao et al. 2024, Figure 5; DESIGN.md §4): what a
+ * Path categories for graph questions (Coconut, Hao et al. 2024, §5 and Figure 5): what a
  * model wrote after the question — reasoning steps, then "### answer" — read against the record's
  * graph (`idx_to_symbol, edges, root, target, neg_target`) and put in exactly one of six classes.
  * Pure: no Node imports, never throws on model output (only on a record without a usable graph,

@@ -55,7 +55,7 @@ export const PRONTOQA_PROPERTY_PAIRS: readonly (readonly [string, string])[] = [
 
 export const PRONTOQA_ENTITIES: readonly string[] = ['Max', 'Alex', 'Sam', 'Polly', 'Rex', 'Stella', 'Wren', 'Fae', 'Sally'];
 
-/** The paper's split sizes (DESIGN.md §2): train, validation, test. */
+/** The paper's ProntoQA split sizes: train, validation, test. */
 export const PRONTOQA_SPLIT_SIZES = { train: 9000, valid: 200, test: 800 } as const;
 
 export const PRONTOQA_PHRASINGS = ['varied', 'every'] as const;

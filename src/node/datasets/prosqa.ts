@@ -37,7 +37,7 @@ export interface ProsQARecord extends GraphQuestionRecord {
 export const PROSQA_PRESETS = {
   /** Matches the official ProsQA statistics (17–28 nodes, 3–6 reasoning steps). */
   official: { minNodes: 17, maxNodes: 28, minSteps: 3, maxSteps: 6 },
-  /** Graphs a 2-layer model learns from scratch on two CPU cores in minutes (DESIGN.md §6). */
+  /** Graphs a 2-layer model learns from scratch on two CPU cores in minutes (the README's Performance section, "Why this dataset"). */
   small: { minNodes: 8, maxNodes: 10, minSteps: 2, maxSteps: 3 },
   /** Longer reasoning than the paper's: bigger graphs, answers 6–9 steps away. */
   hard: { minNodes: 30, maxNodes: 40, minSteps: 6, maxSteps: 9 },

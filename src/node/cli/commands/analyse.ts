@@ -1,5 +1,5 @@
 /**
- * `coconut analyse …`: analyses of a model's outputs against its dataset (DESIGN.md §4).
+ * `coconut analyse …`: analyses of a model's outputs against its dataset (the paper's §5).
  *
  *   coconut analyse classify --dataset D --predictions P [--thoughts K] [--json]
  *   coconut analyse RUN [--node-values [--records N] [--thoughts K]] [--json]

@@ -7,6 +7,7 @@
 import { computed, onScopeDispose, ref, watch, type ComputedRef, type Ref } from 'vue';
 import type { ExportJob, InspectTargets } from '../../../common/inspector';
 import type { ClientApi } from '../api';
+import type { ThoughtLimits } from './useInspection';
 import { bundleOf, checkpointChoice } from '../lib/inspectRequest';
 
 /**
@@ -37,6 +38,8 @@ export interface InspectBundle {
   usable: ComputedRef<boolean>;
   /** Why the export failed: the job's error, or the refusal of `inspect.export` itself. */
   exportError: ComputedRef<string | null>;
+  /** The thought counts the bundle's model can be asked for (the inspection's k slider), once a bundle is open. */
+  limits: ComputedRef<ThoughtLimits | null>;
   startExport: () => Promise<void>;
   reload: () => Promise<void>;
 }
@@ -154,6 +157,13 @@ export function useInspectBundle(api: ClientApi, runId: Ref<string>, options: { 
     exportError: computed(() => {
       if (state.value !== 'failed') return null;
       return startError.value ?? job.value?.error ?? 'The export failed.';
+    }),
+    limits: computed(() => {
+      const open = bundle.value;
+      if (!open) return null;
+      // A pause-token model always reads all its pause tokens (max_thoughts): k cannot move.
+      const fixed = targets.value?.method === 'pause_token';
+      return { default: fixed ? open.max_thoughts : open.default_thoughts, max: open.max_thoughts, min: fixed ? open.max_thoughts : 0 };
     }),
     startExport,
     reload,

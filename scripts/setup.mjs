@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Brings a checkout to a runnable state, doing only what is missing, so it takes seconds when
 // everything is in place:
-//   - the engine's Python virtual environment (engine/.venv) with the pinned requirements;
+//   - the engine's Python virtual environment (engine/.venv) with the pinned requirements, the
+//     engine's check tools, and the engine package itself (editable);
 //   - the renderer build (out/renderer) when its sources changed;
 //   - with --for-tests: Debian's Chromium for the end-to-end tests (installed with apt when root).
 // A missing prerequisite stops with one sentence that says what to install.
@@ -39,10 +40,18 @@ function ensureNode() {
   if (!existsSync(join(root, 'node_modules', 'tsx'))) fail('npm packages are missing: run `npm install` first.');
 }
 
+/**
+ * What the engine's environment is built from: both requirement files and the engine's own
+ * packaging. A change to any of them (a new pin, a new check tool) reinstalls, so an existing
+ * venv picks it up on the next `npm test`.
+ */
+const ENGINE_INPUTS = ['requirements.txt', 'requirements-dev.txt', 'pyproject.toml'];
+
 function ensureEngineVenv() {
-  const requirements = readFileSync(join(engineDir, 'requirements.txt'), 'utf8');
   const stampPath = join(venvDir, '.requirements.sha256');
-  const wanted = createHash('sha256').update(requirements).digest('hex');
+  const hash = createHash('sha256');
+  for (const name of ENGINE_INPUTS) hash.update(`${name}\0${readFileSync(join(engineDir, name), 'utf8')}\0`);
+  const wanted = hash.digest('hex');
   if (existsSync(venvPython) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === wanted) return;
 
   const python = quiet('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']);
@@ -56,8 +65,15 @@ function ensureEngineVenv() {
     console.log('setup: creating the engine environment in engine/.venv');
     run('python3', ['-m', 'venv', venvDir]);
   }
+  const pip = [venvPython, '-m', 'pip', 'install', '--disable-pip-version-check', '-q'];
   console.log('setup: installing the engine requirements (PyTorch, transformers; several minutes the first time)');
-  run(venvPython, ['-m', 'pip', 'install', '--disable-pip-version-check', '-q', '-r', join(engineDir, 'requirements.txt')]);
+  run(pip[0], [...pip.slice(1), '-r', join(engineDir, 'requirements-dev.txt')]);
+  // The engine itself, editable: `python -m coconut_engine` runs the checkout's code without a
+  // PYTHONPATH. The build backend (setuptools) is pinned in requirements.txt and already in the
+  // venv, so no isolated build environment is fetched (this works offline); the dependencies are
+  // the pinned ones just installed.
+  console.log('setup: installing the engine package (editable)');
+  run(pip[0], [...pip.slice(1), '--no-build-isolation', '--no-deps', '-e', engineDir]);
   writeFileSync(stampPath, wanted);
 }
 

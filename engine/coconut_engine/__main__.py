@@ -43,7 +43,7 @@ def _report_error(events: EventLog | None, message: str, where: str | None, trac
     if events is not None:
         try:
             events.emit("error", message=message, where=where, traceback=trace)
-        except Exception as failure:  # a StorageError naming events.jsonl, in practice
+        except Exception as failure:  # noqa: BLE001 - a StorageError naming events.jsonl, in practice
             reason = failure.message if isinstance(failure, EngineError) else f"{type(failure).__name__}: {failure}"
             if reason != message:
                 line += f" (not recorded in {EVENTS_FILE}: {_one_line(reason)})"
@@ -116,7 +116,7 @@ def command_train(args: argparse.Namespace) -> int:
             _report_error(events, error.message, error.where, None)
             return 1
         return 0
-    except Exception as error:  # an engine bug or an environment failure: keep the traceback
+    except Exception as error:  # noqa: BLE001 - an engine bug or an environment failure: keep the traceback
         disk_full = _disk_full_cause(error, run_dir)
         if disk_full is not None:
             _report_error(events, disk_full.message, disk_full.where, None)
@@ -179,7 +179,7 @@ def command_bench(args: argparse.Namespace) -> int:
     quiet = args.json
     try:
         result = bench.run_bench(
-            args.data, args.device, args.steps, args.bf16, lambda line: quiet or say(line), compile=args.compile
+            args.data, args.device, args.steps, args.bf16, (lambda _line: None) if quiet else say, compile=args.compile
         )
     except EngineError as error:
         say(f"error: {_one_line(error.message)}")
@@ -247,7 +247,7 @@ def command_export(args: argparse.Namespace) -> int:
         except EngineError as error:
             say(f"error: {_one_line(error.message)}")
             return 1
-        except Exception as error:  # the exporter failing on a model: keep the trace, end with the one line
+        except Exception as error:  # noqa: BLE001 - the exporter failing on a model: keep the trace, end with the one line
             with contextlib.suppress(OSError, ValueError):
                 traceback.print_exc(file=sys.stderr)
             say(f"error: exporting {args.checkpoint} failed: {_one_line(f'{type(error).__name__}: {error}')}")

@@ -70,7 +70,7 @@ def collate(
     """
     first_latents = [seq.index(latent_id) if latent_id in seq else None for seq in sequences]
     thought_counts = [seq.count(latent_id) for seq in sequences]
-    for seq, first, count in zip(sequences, first_latents, thought_counts):
+    for seq, first, count in zip(sequences, first_latents, thought_counts, strict=True):
         if first is not None and seq[first : first + count] != [latent_id] * count:
             raise ValueError("the <latent> tokens of a sample must be contiguous")
 
@@ -83,13 +83,13 @@ def collate(
     else:
         left = [0] * len(sequences)
 
-    width = max(pad + len(seq) for pad, seq in zip(left, sequences))
+    width = max(pad + len(seq) for pad, seq in zip(left, sequences, strict=True))
     batch_size = len(sequences)
     input_ids = torch.full((batch_size, width), pad_id, dtype=torch.long)
     attention = torch.zeros((batch_size, width), dtype=torch.long)
     positions = torch.zeros((batch_size, width), dtype=torch.long)
     label_tensor = torch.full((batch_size, width), IGNORE_INDEX, dtype=torch.long) if labels is not None else None
-    for row, (pad, seq) in enumerate(zip(left, sequences)):
+    for row, (pad, seq) in enumerate(zip(left, sequences, strict=True)):
         end = pad + len(seq)
         input_ids[row, pad:end] = torch.tensor(seq, dtype=torch.long)
         attention[row, pad:end] = 1
@@ -97,7 +97,7 @@ def collate(
         if label_tensor is not None and labels is not None:
             label_tensor[row, pad:end] = torch.tensor(labels[row], dtype=torch.long)
 
-    aligned_first = [pad + first for pad, first in zip(left, first_latents) if first is not None]
+    aligned_first = [pad + first for pad, first in zip(left, first_latents, strict=True) if first is not None]
     first_latent = min(aligned_first) if aligned_first else width
     if align_thoughts and aligned_first and len(set(aligned_first)) != 1:
         raise ValueError("first latents are not aligned; use equal thought counts with align_end")

@@ -32,8 +32,8 @@ import torch
 
 from .batching import collate, collate_samples
 from .build import build_model
-from .curriculum import Curriculum, encode_record
 from .config import config_from_dict
+from .curriculum import Curriculum, encode_record
 from .data import load_records
 from .errors import ConfigError
 from .model import CoconutModel
@@ -89,7 +89,7 @@ def _timed(device: torch.device, work: Callable[[], int], repeats: int) -> tuple
     return time.perf_counter() - start, tokens
 
 
-def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress: Callable[[str], None], compile: bool = False) -> BenchResult:
+def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress: Callable[[str], object], compile: bool = False) -> BenchResult:
     device = resolve_device(device_name)
     records = load_records(data_path, "data")
     config = config_from_dict(
@@ -106,7 +106,7 @@ def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress
     )
     torch.manual_seed(0)
     built = build_model(config, records)  # the engine's own offline GPT-2 and word-level vocabulary
-    codec, lm = built.codec, built.causal_lm.to(device)
+    codec, lm = built.codec, built.causal_lm.to(device)  # type: ignore[arg-type]  # transformers types .to as if unbound
     curriculum = Curriculum.from_config(config, codec)
     encoded = [encode_record(r, codec) for r in records]
     if len(encoded) < BATCH_SIZE:
@@ -158,7 +158,7 @@ def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress
                     train_step(warmup, variant)
             progress(f"{name}: {repeats} step(s) of batch {BATCH_SIZE} …")
             cursor = iter(stage_batches * (repeats + 1))
-            seconds, tokens = _timed(device, lambda: train_step(next(cursor), variant), repeats)
+            seconds, tokens = _timed(device, lambda: train_step(next(cursor), variant), repeats)  # noqa: B023 - called within this iteration
             samples = repeats * BATCH_SIZE
             result.timings.append(Timing(name, samples / seconds, tokens / seconds, seconds, samples))
             lm.load_state_dict(initial_state)  # every variant starts from the same weights
@@ -209,8 +209,10 @@ def run_bench(data_path: str, device_name: str, steps: int, bf16: bool, progress
 
 def report(result: BenchResult) -> str:
     lines = [
-        f"bench on {result.device} ({result.threads} threads): 2-layer 128-wide GPT-2 ({result.parameters / 1e3:.0f}k parameters), "
-        f"{result.records} ProsQA-format records, training batch {BATCH_SIZE}, evaluation batch {EVAL_BATCH_SIZE}, c_thought 1",
+        (
+            f"bench on {result.device} ({result.threads} threads): 2-layer 128-wide GPT-2 ({result.parameters / 1e3:.0f}k parameters), "
+            f"{result.records} ProsQA-format records, training batch {BATCH_SIZE}, evaluation batch {EVAL_BATCH_SIZE}, c_thought 1"
+        ),
         "",
         f"{'measure':<22}{'samples/s':>12}{'tokens/s':>12}   vs naive   vs reference",
     ]

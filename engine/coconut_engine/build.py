@@ -61,6 +61,14 @@ class BuiltModel:
     notes: list[str]  # things worth telling the user (become `log` events)
 
 
+def embedding_matrix(causal_lm: PreTrainedModel) -> torch.Tensor:
+    """The input-embedding matrix [vocab, d]. (``nn.Module`` attributes are typed ``Tensor | Module``;
+    this names the one that is a tensor.)"""
+    weight = causal_lm.get_input_embeddings().weight
+    assert isinstance(weight, torch.Tensor)
+    return weight
+
+
 def build_model(config: RunConfig, train_records: Sequence[Record] | None) -> BuiltModel:
     if config.load_model_path is not None:
         return _from_checkpoint(config)
@@ -123,7 +131,7 @@ def _from_local_pretrained(config: RunConfig) -> BuiltModel:
     hf_tokenizer.add_tokens([BOT, EOT, LATENT])
     names = SpecialTokenNames(eos=hf_tokenizer.eos_token, pad=hf_tokenizer.pad_token or hf_tokenizer.eos_token)
     codec = TextCodec(hf_tokenizer.backend_tokenizer, names, word_level=False)
-    if causal_lm.get_input_embeddings().weight.shape[0] < codec.vocab_size:
+    if embedding_matrix(causal_lm).shape[0] < codec.vocab_size:
         causal_lm.resize_token_embeddings(codec.vocab_size)
     seed = initialise_marker_embeddings(causal_lm, codec)
     return BuiltModel(causal_lm, codec, model_id, "local", None, [f"loaded {model_id} from a local copy; markers copy '{seed}'"])
@@ -163,7 +171,7 @@ def model_from_checkpoint(checkpoint: dict, context: str, where: str) -> tuple[P
 def _is_tied_copy(causal_lm: PreTrainedModel, name: str) -> bool:
     """True for the LM head's weight when it is tied to the input embeddings."""
     head = causal_lm.get_output_embeddings()
-    if head is None or head.weight is not causal_lm.get_input_embeddings().weight:
+    if head is None or head.weight is not embedding_matrix(causal_lm):
         return False
     return dict(causal_lm.named_parameters(remove_duplicate=False)).get(name) is head.weight
 
@@ -173,7 +181,7 @@ def initialise_marker_embeddings(causal_lm: PreTrainedModel, codec: TextCodec) -
     the seed token's spelling."""
     seed_name = next((token for token in MARKER_SEED_TOKENS if codec.tokenizer.token_to_id(token) is not None), codec.names.eos)
     seed_id = codec.tokenizer.token_to_id(seed_name)
-    embeddings = causal_lm.get_input_embeddings().weight
+    embeddings = embedding_matrix(causal_lm)
     head = causal_lm.get_output_embeddings()
     with torch.no_grad():
         for token_id in (codec.bot_id, codec.eot_id, codec.latent_id):

@@ -14,7 +14,7 @@ import os
 import random
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import torch
 
@@ -37,7 +37,7 @@ def save_atomically(payload: dict[str, Any], path: Path, shown: str | None = Non
         with os.fdopen(handle, "wb") as file:
             recorder = _WriteRecorder(file)
             try:
-                torch.save(payload, recorder)
+                torch.save(payload, cast(IO[bytes], recorder))  # torch only writes and flushes
             except RuntimeError:
                 # torch reports a failed write as its own internal error ("unexpected pos ...");
                 # the system's reason is the OSError the write itself raised.
@@ -152,7 +152,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises several types for a file that is not a checkpoint
+    except Exception as error:  # noqa: BLE001 - torch raises several types for a file that is not a checkpoint
         raise ConfigError(f"config key 'load_model_path': cannot read {path.resolve()} as a checkpoint: {error}", where="load_model_path") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise ConfigError(

@@ -8,7 +8,7 @@ checkpoint".
 
 The YAML is read by the rules of the workbench's reader (``src/common/configYaml.ts``): the YAML 1.2
 core schema (PyYAML alone resolves scalars by YAML 1.1, where ``name: no`` is false, ``12:30`` is 750
-and ``1e-4`` is text), no aliases, no duplicate keys, only the core tags, the size, depth and node
+and ``1e-4`` is text), no anchors or aliases, no duplicate keys, only the core tags, the size, depth and node
 limits the schema lists under ``x-yaml-limits``, and the same characters refused in the text.
 ``python -m coconut_engine.config`` checks a JSON list of YAML texts at once (the parity tests).
 """
@@ -22,9 +22,10 @@ import math
 import re
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, cast
 
 import jsonschema
 import yaml
@@ -123,7 +124,7 @@ class RunConfig:
     def method(self) -> Method:
         """Same rule as ``methodOf`` on the TypeScript side: with no flag set the curriculum's
         ``<latent>`` placeholders stay ordinary learned tokens ("pause as thought")."""
-        return next((flag for flag in METHOD_FLAGS if getattr(self, flag)), "pause_as_thought")  # type: ignore[return-value]
+        return cast(Method, next((flag for flag in METHOD_FLAGS if getattr(self, flag)), "pause_as_thought"))
 
     @property
     def model_source(self) -> str:
@@ -209,6 +210,8 @@ def _key_path(error: jsonschema.ValidationError) -> str:
 def _describe(error: jsonschema.ValidationError) -> tuple[str, str]:
     """(where, message) for one schema violation, phrased around the config key."""
     if error.validator == "additionalProperties":
+        # An additionalProperties error is raised on an object by an object schema.
+        assert isinstance(error.schema, Mapping) and isinstance(error.instance, Mapping)
         allowed = set(error.schema.get("properties", {}))
         unknown = sorted(key for key in error.instance if key not in allowed)
         parent = _key_path(error)
@@ -424,7 +427,7 @@ class _ConfigLoader(
     deep or huge text is refused before it is built)."""
 
     # Only the core tags construct; the rest (timestamps, binary, sets, python objects) are refused.
-    yaml_constructors: dict[Any, Any] = {}
+    yaml_constructors: ClassVar[dict[Any, Any]] = {}
 
     def __init__(self, text: str, source: str, limits: dict[str, int]) -> None:
         yaml.reader.Reader.__init__(self, text)
@@ -438,6 +441,9 @@ class _ConfigLoader(
         self.max_nodes = limits["maxNodes"]
         self.depth = 0
         self.nodes = 0
+        # The first anchor seen, refused once the document is composed (aliases, which expand, are
+        # refused on sight and take precedence: the same single message the workbench gives).
+        self.first_anchor: tuple[str, Any] | None = None
 
     # -- parsing: PyYAML's directive handling, with a %YAML directive other than 1.2 and unknown
     # directives refused (PyYAML reads any 1.x and skips unknown ones; the workbench refuses both)
@@ -463,6 +469,13 @@ class _ConfigLoader(
             self.tag_handles.setdefault(key, self.DEFAULT_TAGS[key])
         return value
 
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if self.first_anchor is not None:
+            anchor, mark = self.first_anchor
+            raise _refuse(self.source, mark, f"anchors (&{anchor}) are not allowed in a config; write the value out")
+        return node
+
     # -- resolving: the YAML 1.2 core schema
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
@@ -473,11 +486,14 @@ class _ConfigLoader(
             return _CORE + "str"
         return _CORE + ("seq" if kind is SequenceNode else "map")
 
-    # -- composing: aliases refused, anchors ignored, limits counted
+    # -- composing: anchors and aliases refused, limits counted
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()
         if isinstance(event, AliasEvent):
             raise _refuse(self.source, event.start_mark, f"aliases (*{event.anchor}) are not allowed in a config; write the value out")
+        if getattr(event, "anchor", None) is not None and self.first_anchor is None:
+            # The workbench refuses them too: its parser and PyYAML accept different anchor names.
+            self.first_anchor = (event.anchor, event.start_mark)
         self.nodes += 1
         if self.nodes > self.max_nodes:
             raise ConfigError(f"{self.source} has over {self.max_nodes} keys and values; a run config has about fifty", where=self.source)
@@ -489,15 +505,14 @@ class _ConfigLoader(
             raise _refuse(self.source, event.start_mark, f"the tag {shown} is not allowed in a config (only !!str, !!int, !!float, !!bool, !!null)")
         self.depth += 1
         try:
-            # No anchor is recorded: with aliases refused it names nothing (and may repeat, as YAML 1.2 allows).
             if isinstance(event, ScalarEvent):
                 if tag == "!":  # the non-specific tag makes a scalar text; PyYAML would resolve it as if plain
                     event.implicit = (False, False)
-                return self.compose_scalar_node(None)
+                return self.compose_scalar_node(None)  # type: ignore[arg-type]  # the stubs say dict; PyYAML takes the anchor name or None
             if isinstance(event, SequenceStartEvent):
-                return self.compose_sequence_node(None)
+                return self.compose_sequence_node(None)  # type: ignore[arg-type]  # the stubs say dict; PyYAML takes the anchor name or None
             assert isinstance(event, MappingStartEvent)
-            return self.compose_mapping_node(None)
+            return self.compose_mapping_node(None)  # type: ignore[arg-type]  # the stubs say dict; PyYAML takes the anchor name or None
         finally:
             self.depth -= 1
 
@@ -551,14 +566,16 @@ class _ConfigLoader(
         raise _refuse(self.source, node.start_mark, f"the tag {node.tag} is not allowed in a config")
 
 
-_ConfigLoader.add_constructor(_CORE + "null", _ConfigLoader.construct_core_null)
-_ConfigLoader.add_constructor(_CORE + "bool", _ConfigLoader.construct_core_bool)
-_ConfigLoader.add_constructor(_CORE + "int", _ConfigLoader.construct_core_int)
-_ConfigLoader.add_constructor(_CORE + "float", _ConfigLoader.construct_core_float)
-_ConfigLoader.add_constructor(_CORE + "str", yaml.constructor.SafeConstructor.construct_yaml_str)
-_ConfigLoader.add_constructor(_CORE + "seq", yaml.constructor.SafeConstructor.construct_yaml_seq)
-_ConfigLoader.add_constructor(_CORE + "map", yaml.constructor.SafeConstructor.construct_yaml_map)
-_ConfigLoader.add_constructor(None, _ConfigLoader.construct_refused)
+# types-PyYAML binds add_constructor's loader type to the class it is called on, which a loader
+# mixing SafeConstructor into a custom class cannot satisfy; the calls are PyYAML's documented use.
+_ConfigLoader.add_constructor(_CORE + "null", _ConfigLoader.construct_core_null)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(_CORE + "bool", _ConfigLoader.construct_core_bool)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(_CORE + "int", _ConfigLoader.construct_core_int)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(_CORE + "float", _ConfigLoader.construct_core_float)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(_CORE + "str", yaml.constructor.SafeConstructor.construct_yaml_str)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(_CORE + "seq", yaml.constructor.SafeConstructor.construct_yaml_seq)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(_CORE + "map", yaml.constructor.SafeConstructor.construct_yaml_map)  # type: ignore[type-var]
+_ConfigLoader.add_constructor(None, _ConfigLoader.construct_refused)  # type: ignore[type-var]
 
 
 def _yaml_text(value: Any) -> str:

@@ -231,7 +231,7 @@ class Curriculum:
             prefix += [self.latent_id] * thoughts
         else:
             thoughts = 0
-        target: list[int] = [token for step in record.steps[removed:] for token in step] + record.answer
+        target = [token for step in record.steps[removed:] for token in step] + record.answer
         return Sample(
             input_ids=prefix + target,
             labels=[IGNORE_INDEX] * len(prefix) + target,

@@ -62,8 +62,10 @@ def _unencodable_text(item: dict[str, Any], prefix: str) -> list[tuple[str, str]
                 problems.append(
                     (
                         f"{prefix}: field '{field_name}'",
-                        f"{prefix}: {shown} is not valid Unicode text: it holds half of a surrogate pair "
-                        f'(U+{code:04X}, "\\u{code:04x}" in JSON) at character {found.start()}',
+                        (
+                            f"{prefix}: {shown} is not valid Unicode text: it holds half of a surrogate pair "
+                            f'(U+{code:04X}, "\\u{code:04x}" in JSON) at character {found.start()}'
+                        ),
                     )
                 )
         elif isinstance(value, list):

@@ -25,7 +25,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import torch
 import torch.distributed as dist
@@ -150,7 +150,7 @@ _FULL = StateDictOptions(full_state_dict=True, cpu_offload=True)
 def full_model_state(model: nn.Module) -> dict[str, torch.Tensor]:
     """Every parameter and buffer, whole, on the CPU. Sharded: a collective (every process calls
     it; with ``cpu_offload`` only rank 0 receives the tensors)."""
-    return get_model_state_dict(model, options=_FULL)
+    return cast("dict[str, torch.Tensor]", get_model_state_dict(model, options=_FULL))  # a model's state: tensors only
 
 
 def full_optimizer_state(model: nn.Module, optimizer: torch.optim.Optimizer) -> dict:

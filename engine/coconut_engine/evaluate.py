@@ -200,7 +200,7 @@ def evaluate(
                 # The prompt takes thoughts+1 passes with feedback (one without); each token after
                 # the first costs one more, and so does the eos that ends the answer.
                 prompt_passes = thoughts + 1 if model.feedback and thoughts > 0 else 1
-                for i, tokens in zip(chunk, generated):
+                for i, tokens in zip(chunk, generated, strict=True):
                     record = records[i]
                     text = codec.decode(tokens)
                     new_tokens += len(tokens)

@@ -49,7 +49,7 @@ from torch import nn
 from transformers import DynamicCache, PreTrainedModel
 
 from . import __version__
-from .build import METHODS_WITH_MARKERS, max_positions, model_from_checkpoint
+from .build import METHODS_WITH_MARKERS, embedding_matrix, max_positions, model_from_checkpoint
 from .checkpoint import load_checkpoint
 from .config import RunConfig, config_from_dict
 from .curriculum import Curriculum
@@ -199,7 +199,7 @@ class DecoderStep(nn.Module):
     def forward(
         self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor, *past: torch.Tensor
     ) -> tuple[torch.Tensor, ...]:
-        cache = DynamicCache(list(zip(past[0::2], past[1::2])), config=self.causal_lm.config)
+        cache = DynamicCache(list(zip(past[0::2], past[1::2], strict=True)), config=self.causal_lm.config)
         out = self.causal_lm.base_model(
             inputs_embeds=inputs_embeds,
             attention_mask=attention_mask,
@@ -214,7 +214,8 @@ class DecoderStep(nn.Module):
         # Rows 0..layers-1 before the final norm, the last row after it (see the module docstring).
         hidden_states = torch.stack([*out.hidden_states[: self.layers], last_hidden])
         logits = self.causal_lm.get_output_embeddings()(last_hidden)
-        presents = [tensor for layer in cache.layers[: self.layers] for tensor in (layer.keys, layer.values)]
+        # The exported families' caches are attention layers (keys, values), never linear attention.
+        presents = [tensor for layer in cache.layers[: self.layers] for tensor in (layer.keys, layer.values)]  # type: ignore[union-attr]
         return (logits, last_hidden, hidden_states, *presents)
 
 
@@ -348,7 +349,7 @@ def export_lens(causal_lm: PreTrainedModel, path: Path) -> None:
 
 def write_embeddings(causal_lm: PreTrainedModel, path: Path) -> dict[str, Any]:
     """The input-embedding matrix as raw float32; returns the manifest's ``embeddings`` object."""
-    matrix = causal_lm.get_input_embeddings().weight.detach().float().cpu()
+    matrix = embedding_matrix(causal_lm).detach().float().cpu()
     matrix.numpy().astype("<f4", copy=False).tofile(path)
     rows, dim = matrix.shape
     return {"file": path.name, "rows": int(rows), "dim": int(dim), "mean_norm": float(matrix.norm(dim=1).mean())}
@@ -432,7 +433,7 @@ def verify_bundle(causal_lm: PreTrainedModel, folder: Path) -> None:
     decoder = onnxruntime.InferenceSession(str(folder / BUNDLE_FILES["decoder"]), options, providers=["CPUExecutionProvider"])
     lens = onnxruntime.InferenceSession(str(folder / BUNDLE_FILES["lens"]), options, providers=["CPUExecutionProvider"])
 
-    rows = causal_lm.get_input_embeddings().weight.shape[0]
+    rows = embedding_matrix(causal_lm).shape[0]
     ids = torch.linspace(0, rows - 1, VERIFY_PROMPT_LENGTH).round().long()[None]
     with torch.no_grad():
         embeds = causal_lm.get_input_embeddings()(ids)
@@ -444,7 +445,7 @@ def verify_bundle(causal_lm: PreTrainedModel, folder: Path) -> None:
             INPUT_EMBEDS: embeds[:, first:end].numpy(),
             INPUT_MASK: np.ones((1, end), dtype=np.int64),
             INPUT_POSITIONS: np.arange(first, end, dtype=np.int64)[None],
-            **dict(zip(inputs[3:], past)),
+            **dict(zip(inputs[3:], past, strict=True)),
         }
         return decoder.run(outputs, feeds)
 

@@ -12,12 +12,13 @@ import torch
 import torch.nn.functional as F
 from transformers import PreTrainedModel
 
+from .build import embedding_matrix
 from .curriculum import IGNORE_INDEX
 
 
 def naive_embeddings(lm: PreTrainedModel, ids: list[int], latent_id: int) -> torch.Tensor:
     """[T, d] input embeddings of one sample with every thought filled in, position by position."""
-    device = lm.get_input_embeddings().weight.device
+    device = embedding_matrix(lm).device
     embeds = list(lm.get_input_embeddings()(torch.tensor(ids, device=device)))
     for position, token in enumerate(ids):
         if token == latent_id:

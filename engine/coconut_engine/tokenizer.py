@@ -127,9 +127,13 @@ def words_of(text: str) -> list[str]:
 
 
 class _RecordText(Protocol):
-    question: str
-    steps: Sequence[str]
-    answer: str
+    # Read-only, so that a frozen record with a list of steps matches.
+    @property
+    def question(self) -> str: ...
+    @property
+    def steps(self) -> Sequence[str]: ...
+    @property
+    def answer(self) -> str: ...
 
 
 def word_level_texts(records: Iterable[_RecordText]) -> list[str]:

@@ -8,6 +8,7 @@ import os
 import random
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def make_records(count: int, seed: int = 0, max_steps: int = 3) -> list[dict[str
         steps_n = rng.randint(1, max_steps)
         concepts = rng.sample(CONCEPTS, steps_n + 2)
         chain, distractor = concepts[:steps_n], concepts[steps_n:]
-        steps = [f"{person} is a {chain[0]}."] + [f"Every {a} is a {b}." for a, b in zip(chain, chain[1:])]
+        steps = [f"{person} is a {chain[0]}."] + [f"Every {a} is a {b}." for a, b in pairwise(chain)]
         facts = steps + [f"{other} is a {distractor[0]}.", f"Every {distractor[0]} is a {distractor[1]}."]
         rng.shuffle(facts)
         options = [chain[-1], distractor[1]]
@@ -124,7 +125,7 @@ def tiny_family_model(family: str, vocab_size: int) -> Any:
         from transformers import GPT2Config, GPT2LMHeadModel
 
         return GPT2LMHeadModel(GPT2Config(vocab_size=vocab_size, n_positions=160, n_embd=32, n_layer=2, n_head=2, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0))
-    sizes = {"vocab_size": vocab_size, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "max_position_embeddings": 160}
+    sizes: dict[str, Any] = {"vocab_size": vocab_size, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "max_position_embeddings": 160}
     if family == "llama":
         # Grouped-query attention (2 key/value heads for 4 query heads), as in current Llama models.
         return LlamaForCausalLM(LlamaConfig(num_key_value_heads=2, **sizes))

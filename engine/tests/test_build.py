@@ -10,7 +10,7 @@ from conftest import TINY_MODEL, make_records, tiny_family_model
 from tokenizers import Tokenizer
 from transformers import PreTrainedTokenizerFast
 
-from coconut_engine.build import build_model
+from coconut_engine.build import build_model, embedding_matrix
 from coconut_engine.checkpoint import load_checkpoint, make_payload, save_atomically
 from coconut_engine.config import config_from_dict
 from coconut_engine.data import Record
@@ -29,7 +29,7 @@ def config(**keys: object):
 def save_offline_checkpoint(path: Path, method: str = "cot") -> dict:
     built = build_model(config(), records())
     with torch.no_grad():  # make the marker rows differ from '.', as training would
-        built.causal_lm.get_input_embeddings().weight[built.codec.latent_id] += 1.0
+        embedding_matrix(built.causal_lm)[built.codec.latent_id] += 1.0
     payload = make_payload(
         state_dict=built.causal_lm.state_dict(),
         model_id=built.model_id,
@@ -50,7 +50,7 @@ def save_offline_checkpoint(path: Path, method: str = "cot") -> dict:
 
 def test_offline_model_markers_start_as_a_copy_of_the_period() -> None:
     built = build_model(config(), records())
-    weights = built.causal_lm.get_input_embeddings().weight
+    weights = embedding_matrix(built.causal_lm)
     period = built.codec.tokenizer.token_to_id(".")
     for token_id in (built.codec.bot_id, built.codec.eot_id, built.codec.latent_id):
         assert torch.equal(weights[token_id], weights[period])
@@ -72,14 +72,14 @@ def test_coconut_from_a_cot_checkpoint_reinitialises_the_markers(tmp_path: Path)
     path = tmp_path / "cot.pt"
     save_offline_checkpoint(path, method="cot")
     loaded = build_model(config(coconut=True, load_model_path=str(path)), None)
-    weights = loaded.causal_lm.get_input_embeddings().weight
+    weights = embedding_matrix(loaded.causal_lm)
     assert torch.equal(weights[loaded.codec.latent_id], weights[loaded.codec.tokenizer.token_to_id(".")])
     assert any("without thought markers" in note for note in loaded.notes)
     # A coconut checkpoint keeps its trained markers.
     path2 = tmp_path / "coconut.pt"
     save_offline_checkpoint(path2, method="coconut")
     kept = build_model(config(coconut=True, load_model_path=str(path2)), None)
-    weights = kept.causal_lm.get_input_embeddings().weight
+    weights = embedding_matrix(kept.causal_lm)
     assert not torch.equal(weights[kept.codec.latent_id], weights[kept.codec.tokenizer.token_to_id(".")])
 
 
@@ -114,7 +114,7 @@ def test_local_transformers_model(tmp_path: Path, family: str) -> None:
     assert built.source == "local" and not built.codec.word_level
     ids = built.codec.encode("Tom is a cat .\n<|start-latent|><|latent|><|end-latent|>")
     assert ids[-3:] == [built.codec.bot_id, built.codec.latent_id, built.codec.eot_id]
-    weights = built.causal_lm.get_input_embeddings().weight
+    weights = embedding_matrix(built.causal_lm)
     assert weights.shape[0] >= built.codec.vocab_size
     seed = built.codec.tokenizer.token_to_id("<<")  # the reference's rule when '<<' exists
     assert torch.equal(weights[built.codec.latent_id], weights[seed])

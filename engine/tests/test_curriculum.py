@@ -52,7 +52,7 @@ def curriculum(codec: TextCodec, **keys: object) -> Curriculum:
     return Curriculum.from_config(config, codec)
 
 
-def tokens(codec: TextCodec, ids: list[int]) -> list[str]:
+def tokens(codec: TextCodec, ids: list[int]) -> list[str | None]:
     return [codec.tokenizer.id_to_token(i) for i in ids]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import make_records, write_json
@@ -49,7 +50,7 @@ def test_empty_list(tmp_path: Path) -> None:
 
 
 def test_bad_records_are_listed_with_index_and_field(tmp_path: Path) -> None:
-    records = make_records(15)
+    records: list[Any] = make_records(15)  # some entries are made the wrong type on purpose
     records[12]["steps"] = "Tom is a cat."
     records[3].pop("answer")
     records[7]["question"] = 7

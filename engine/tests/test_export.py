@@ -7,8 +7,8 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,7 @@ def test_gpt2_manifest(gpt2_cli_export: dict) -> None:
     codec = load_source(checkpoint).codec
     assert set(manifest) == MANIFEST_KEYS
     assert (manifest["format"], manifest["version"], manifest["dtype"], manifest["engine_version"]) == ("coconut-workbench-onnx-bundle", 1, "float32", __version__)
-    assert datetime.fromisoformat(manifest["exported_at"]).utcoffset().total_seconds() == 0
+    assert datetime.fromisoformat(manifest["exported_at"]).utcoffset() == timedelta(0)
     assert manifest["model"] == {
         "family": "gpt2", "id": "offline-gpt2", "layers": 1, "hidden_size": 32, "kv_heads": 2, "head_dim": 16,
         "vocab_size": codec.vocab_size, "max_positions": TINY_MODEL["n_positions"],
@@ -249,8 +249,8 @@ def test_onnxruntime_decoder_matches_pytorch(bundle: dict, batch: int, past: int
     with torch.no_grad():
         expected = DecoderStep(lm)(embeds, mask, positions, *pasts)
     inputs, outputs = decoder_names(layers)
-    got = session(bundle["out"] / "decoder.onnx").run(outputs, dict(zip(inputs, [t.numpy() for t in (embeds, mask, positions, *pasts)])))
-    for name, value, reference in zip(outputs, got, expected):
+    got = session(bundle["out"] / "decoder.onnx").run(outputs, dict(zip(inputs, [t.numpy() for t in (embeds, mask, positions, *pasts)], strict=True)))
+    for name, value, reference in zip(outputs, got, expected, strict=True):
         assert value.shape == tuple(reference.shape), name
         assert np.abs(value - reference.numpy()).max() <= 1e-4, name
     hidden_states = got[2]
@@ -313,7 +313,7 @@ def test_onnx_thought_loop_reproduces_the_reference(gpt2_cli_export: dict) -> No
     for _ in range(2):
         end = start + len(fed)
         feeds = {"inputs_embeds": fed[None], "attention_mask": np.ones((1, end), np.int64), "position_ids": np.arange(start, end)[None]}
-        result = decoder.run(outputs, {**feeds, **dict(zip(inputs[3:], past))})
+        result = decoder.run(outputs, {**feeds, **dict(zip(inputs[3:], past, strict=True))})
         thoughts.append(result[1][0, -1])
         past, start, fed = result[3:], end, result[1][0, -1:]
     assert np.abs(np.array(thoughts) - np.array(reference["thought_vectors"])).max() <= 1e-4

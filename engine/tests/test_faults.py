@@ -7,6 +7,7 @@ Mounting a tmpfs needs root; without it those tests skip and say so."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -73,7 +74,7 @@ def fill(folder: Path) -> None:
         while True:
             os.write(descriptor, bytes(65536))
     except OSError as error:
-        assert error.errno == 28, error
+        assert error.errno == errno.ENOSPC, error  # noqa: PT017 - a helper filling the disk; only "full" may end it
     try:
         while True:  # the last partial block
             os.write(descriptor, bytes(512))

@@ -31,7 +31,7 @@ def setup() -> tuple[TextCodec, Curriculum, list, GPT2LMHeadModel]:
 
 def mixed_samples(curriculum: Curriculum, encoded: list) -> list:
     """Stages 0..3 in one batch: 0, 2 and 4 thoughts, and questions of different lengths."""
-    return [curriculum.training_sample(item, stage) for item, stage in zip(encoded, [0, 1, 2, 3, 1, 2, 0, 3])]
+    return [curriculum.training_sample(item, stage) for item, stage in zip(encoded, [0, 1, 2, 3, 1, 2, 0, 3], strict=True)]
 
 
 def test_loss_and_gradients_match_the_naive_computation(setup) -> None:
@@ -48,7 +48,7 @@ def test_loss_and_gradients_match_the_naive_computation(setup) -> None:
     params = list(lm.parameters())
     grads = torch.autograd.grad(loss, params)
     reference_grads = torch.autograd.grad(reference, params)
-    for grad, expected in zip(grads, reference_grads):
+    for grad, expected in zip(grads, reference_grads, strict=True):
         torch.testing.assert_close(grad, expected, atol=1e-5, rtol=1e-4)
 
 
@@ -101,6 +101,7 @@ def test_without_feedback_latent_is_an_ordinary_token(setup) -> None:
     model = CoconutModel(lm, codec.latent_id, feedback=False)
     batch = collate_samples(samples, codec.latent_id, codec.pad_id, align_thoughts=False)
     loss = model.loss(batch)
+    assert batch.labels is not None
     labels = batch.labels.clone()
     expected = lm(input_ids=batch.input_ids, attention_mask=batch.attention_mask, position_ids=batch.position_ids, labels=labels).loss
     assert abs(loss.item() - expected.item()) < 1e-5

@@ -7,8 +7,9 @@
  *   YAML 1.1, where `name: no` is false and `12:30` is 750; the engine swaps in these rules.)
  * - **Limits** (`CONFIG_YAML_LIMITS`): size, nesting depth and node count, checked before or while
  *   parsing, so no text can make either side work for long.
- * - **No aliases** (`*name`): a config has no use for them, and refusing them ends "billion laughs"
- *   expansion before it starts; **no duplicate keys** (found in linear time); only the core
+ * - **No anchors or aliases** (`&name`, `*name`): a config has no use for them, refusing aliases
+ *   ends "billion laughs" expansion before it starts, and the two parsers accept different anchor
+ *   names (this one any non-space characters, PyYAML only letters, digits, `-` and `_`); **no duplicate keys** (found in linear time); only the core
  *   schema's tags (`!!str`, `!!int`, `!!float`, `!!bool`, `!!null`, `!!map`, `!!seq`).
  * - **Characters both parsers read alike**: no tabs, control characters, Unicode line separators
  *   (YAML 1.1 parsers break lines there, 1.2 ones do not) or unpaired surrogates in the text; text
@@ -144,6 +145,7 @@ function structureIssues(document: Document, lines: LineCounter, text: string): 
   const { maxDepth, maxNodes } = CONFIG_YAML_LIMITS;
   const issues: Issue[] = [];
   const aliases: Alias[] = [];
+  const anchored: { anchor: string; at: number | undefined }[] = [];
   let nodes = 0;
   // Iterative: a deep tree must not exhaust the call stack before its depth is reported.
   const stack: { node: unknown; depth: number }[] = [{ node: document.contents, depth: 1 }];
@@ -156,6 +158,7 @@ function structureIssues(document: Document, lines: LineCounter, text: string): 
       aliases.push(node);
       continue;
     }
+    if ((isScalar(node) || isCollection(node)) && node.anchor) anchored.push({ anchor: node.anchor, at: node.range?.[0] });
     if (isScalar(node) && node.type === 'QUOTE_DOUBLE' && node.range) {
       // "\ud83d\ude00" is one character here (JavaScript strings are UTF-16) but two unpaired
       // surrogates to the engine; a surrogate is not a character, so no escape may name one.
@@ -193,6 +196,12 @@ function structureIssues(document: Document, lines: LineCounter, text: string): 
       if (isPair(item)) stack.push({ node: item.value, depth: depth + 1 }, { node: item.key, depth: depth + 1 });
       else stack.push({ node: item, depth: depth + 1 });
     }
+  }
+  // One message for both: aliases are what matters when there are any (they expand), else the anchors.
+  if (anchored.length > 0 && aliases.length === 0) {
+    const [first] = anchored;
+    const more = anchored.length > 1 ? ` and ${anchored.length - 1} more` : '';
+    issues.unshift({ path: '', message: `${place(lines, first!.at)}: anchors (&${first!.anchor}${more}) are not allowed in a config; write the value out` });
   }
   if (aliases.length > 0) {
     const [first] = aliases;

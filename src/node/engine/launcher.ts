@@ -1,7 +1,7 @@
 /** Starting the Python engine as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { enginePython, engineDir } from './paths.js';
+import { enginePython } from './paths.js';
 
 export interface EngineStatus {
   python: string | null;
@@ -17,10 +17,10 @@ export function engineStatus(): EngineStatus {
   return { python, ready: true, problem: null };
 }
 
+/** The engine's environment. `coconut_engine` is installed in the engine venv (editable, by setup), so no PYTHONPATH. */
 export function engineEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const pythonPath = [engineDir(), process.env.PYTHONPATH].filter(Boolean).join(':');
   // Offline by design: a model id must resolve to a local copy, never a hub download.
-  return { ...process.env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', ...extra };
+  return { ...process.env, PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: '1', ...extra };
 }
 
 /**

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CONFIG_BOUNDS, CONFIG_YAML_LIMITS, RunConfigSchema, type RunConfig } from '../../common/config.js';
 import type { JsonSchemaNode } from '../../common/configMessages.js';
-import { engineDir, enginePython } from '../engine/paths.js';
+import { enginePython } from '../engine/paths.js';
 import { configToYaml, parseConfigYaml, semanticIssues } from './configText.js';
 
 type EngineVerdict = { ok: true; config: Record<string, unknown>; method: string } | { ok: false; error?: string; where?: string | null; crash?: string };
@@ -25,7 +25,6 @@ function engineVerdicts(texts: string[]): EngineVerdict[] {
   const result = spawnSync(enginePython(), ['-m', 'coconut_engine.config'], {
     input: JSON.stringify(texts),
     encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: engineDir() },
     maxBuffer: 512 * 1024 * 1024,
   });
   if (result.status !== 0) throw new Error(`the engine's config check failed (${result.status}): ${result.stderr}`);

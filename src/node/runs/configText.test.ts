@@ -171,6 +171,8 @@ describe('reading config YAML by the engine\'s rules (YAML 1.2 core schema)', ()
   it('refuses aliases, so a "billion laughs" text is one clear message', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 9 }, (_, k) => `${'bcdefghij'[k]}: &${'bcdefghij'[k]} [${Array(9).fill(`*${'abcdefghi'[k]}`).join(', ')}]`)].join('\n');
     expect(issuesOf(bomb)).toEqual([': YAML line 4, column 8: aliases (*a and 80 more) are not allowed in a config; write the value out']);
+    // An anchor alone names nothing, and the two parsers accept different anchor names: refused too.
+    expect(issuesOf('name: &run first')).toEqual([': YAML line 3, column 12: anchors (&run) are not allowed in a config; write the value out']);
   });
 
   it('refuses duplicate keys, foreign tags, a YAML 1.1 directive and characters the parsers read differently', () => {

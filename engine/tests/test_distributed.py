@@ -117,7 +117,7 @@ def test_fsdp_shards_the_model_and_trains_like_ddp(tmp_path: Path, event_validat
     # Same data, same initial weights, gradients averaged either way: the same losses.
     losses = lambda events: [e["loss"] for e in events if e["type"] == "step"]  # noqa: E731
     assert len(losses(fsdp)) == 8
-    for ours, theirs in zip(losses(fsdp), losses(ddp)):
+    for ours, theirs in zip(losses(fsdp), losses(ddp), strict=True):
         assert math.isclose(ours, theirs, rel_tol=1e-4, abs_tol=1e-5)
     assert [e["correct"] for e in fsdp if e["type"] == "eval"] == [e["correct"] for e in ddp if e["type"] == "eval"]
     # The checkpoint is gathered whole: the same names and shapes as one process would write.

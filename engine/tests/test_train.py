@@ -72,7 +72,7 @@ def test_every_method_trains(tmp_path: Path, data, event_validator, flags: dict,
     assert all((e["cot_match"] is not None) == writes_steps for e in evals)
     # Forward passes per question: the prompt's (thought count + 1 with feedback, else 1), then one per token.
     feedback_thoughts = [1 if method == "coconut" and (e["stage"] > 0) else 0 for e in evals]
-    for event, thoughts in zip(evals, feedback_thoughts):
+    for event, thoughts in zip(evals, feedback_thoughts, strict=True):
         assert event["mean_forward_passes"] == pytest.approx(thoughts + 1 + event["mean_new_tokens"])
         assert event["ms_per_question"] == pytest.approx(1000 * event["seconds"] / event["total"])
     saved = load_checkpoint(tmp_path / "run" / "checkpoints" / "epoch-2.pt")

@@ -1,8 +1,11 @@
 """The training run: data → model → epochs through the curriculum → evaluation → checkpoints.
 
-One function, ``run``, reads top to bottom like the method: each epoch picks its curriculum
-stage, rebuilds the samples for that stage, trains with gradient accumulation, evaluates on the
-validation set, and saves. Everything the workbench shows arrives as events (events.py).
+``run`` reads top to bottom like the method, as nanoGPT's loop does: ``prepare_run`` builds the
+data, model and optimizer once (and refuses a config that cannot fit before any training); then
+each epoch picks its curriculum stage (announcing a new one and resetting the optimizer by the
+config's policy), trains (``train_epoch`` → ``train_step``: gradient accumulation over
+micro-batches), evaluates on the validation set (``evaluate_epoch``) and saves
+(``save_checkpoint``). Everything the workbench shows arrives as events (events.py).
 
 The run directory's layout and the rule that protects it are in rundir.py.
 
@@ -17,12 +20,13 @@ gathered to it).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import platform
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +35,8 @@ import torch
 import transformers
 
 from . import __version__, distributed
-from .batching import collate_samples
-from .build import build_model, describe_model, max_positions
-from .cancel import Cancellation
+from .batching import Batch, collate_samples
+from .build import BuiltModel, build_model, describe_model, max_positions
 from .checkpoint import make_payload, restore_rng_state, rng_state, save_atomically
 from .config import OFFLINE_MODEL_ID, RunConfig
 from .curriculum import Curriculum, EncodedRecord, Sample, StagePlan, encode_record
@@ -58,6 +61,8 @@ DEBUG_TRAIN_RECORDS = 256
 DEBUG_VAL_RECORDS = 32
 # Seconds between two progress lines on stderr.
 PROGRESS_INTERVAL_S = 5.0
+# Asked between steps and batches whether to stop: a `cancel.Cancellation` (SIGTERM/SIGINT), or any check.
+ShouldStop = Callable[[], bool]
 # How often evaluation reports how far it got (an `eval_progress` event, for progress bars).
 EVAL_PROGRESS_INTERVAL_S = 1.0
 
@@ -81,18 +86,16 @@ def versions() -> dict[str, str]:
 
 
 def longest_sample(encoded: Sequence[EncodedRecord], curriculum: Curriculum, stages: Sequence[int]) -> int:
-    """Tokens in the longest training sample any of ``stages`` (or a uniform draw) produces."""
-    markers = 2 if curriculum.uses_markers else 0
+    """Tokens in the longest training sample any of ``stages`` (or a uniform draw) produces,
+    measured on the samples themselves, built by the curriculum as training builds them (so pause
+    tokens, markers and thoughts count exactly as they will be fed). iCoT's removal smoothing only
+    removes more tokens, so its schedule's sample is the longest of its draws."""
     longest = 0
     for item in encoded:
         candidates = set(stages)
         if curriculum.uniform_prob > 0:
             candidates.update(range(item.n_steps + 1))
-        for stage in candidates:
-            removed, thoughts = curriculum.removed_and_thoughts(stage, item.n_steps)
-            thoughts = thoughts if curriculum.uses_markers else 0
-            kept = sum(len(step) for step in item.steps[removed:])
-            longest = max(longest, len(item.question) + markers + thoughts + kept + len(item.answer))
+        longest = max([longest, *(len(curriculum.training_sample(item, stage).input_ids) for stage in candidates)])
     return longest
 
 
@@ -137,7 +140,9 @@ def forced_thoughts_warning(checkpoint: dict | None) -> str | None:
     """A checkpoint trained with uniform_prob 0 saw only its curriculum stages' thought counts;
     forcing other counts asks it something it was never trained on (the paper's analysis models
     mixed in other stages with uniform_prob 0.3)."""
-    trained = checkpoint.get("run_config") if checkpoint else None
+    if not checkpoint:
+        return None
+    trained = checkpoint.get("run_config")
     if not trained or trained.get("uniform_prob") != 0:
         return None
     return (
@@ -168,26 +173,120 @@ def out_of_memory_error(config: RunConfig, device: torch.device) -> EngineError:
 def batch_loader(batches: list[list[Sample]], codec: TextCodec, curriculum: Curriculum, workers: int, device: torch.device):
     """Collated micro-batches in order. With ``workers`` > 0 they are built in background
     processes (and page-locked for a GPU) while the model trains on the previous ones."""
-    collate = functools.partial(collate_samples, latent_id=codec.latent_id, pad_id=codec.pad_id, align_thoughts=curriculum.feeds_back_thoughts)
+    collate = functools.partial(
+        collate_samples, latent_id=codec.latent_id, pad_id=codec.pad_id, align_thoughts=curriculum.feeds_back_thoughts
+    )
     if workers == 0:
         return map(collate, batches)
     # batch_size=None: each item is already a micro-batch's samples, handed to collate as is.
-    return torch.utils.data.DataLoader(batches, batch_size=None, collate_fn=collate, num_workers=workers, pin_memory=device.type == "cuda")
+    # A list is a map-style dataset to the DataLoader (it has __getitem__ and __len__); the stubs ask for Dataset.
+    return torch.utils.data.DataLoader(batches, batch_size=None, collate_fn=collate, num_workers=workers, pin_memory=device.type == "cuda")  # type: ignore[arg-type]
 
 
 def make_optimizer(model: torch.nn.Module, config: RunConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
 
 
-def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, cancel: Cancellation, ranks: Ranks | None = None) -> Outcome:
+@dataclass
+class RunState:
+    """Everything one run's epochs share, built once by ``prepare_run``. The module-level steps
+    below (``train_epoch``, ``train_step``, ``evaluate_epoch``, ``save_checkpoint``) read it and
+    update its counters; ``run`` strings them together."""
+
+    config: RunConfig
+    ranks: Ranks
+    run_dir: Path
+    events: EventLog
+    device: torch.device
+    built: BuiltModel
+    codec: TextCodec
+    curriculum: Curriculum
+    train_encoded: list[EncodedRecord]
+    val_records: list[Record]
+    val_encoded: list[EncodedRecord]
+    # This process's share of the validation set (all of it with one process).
+    val_records_here: list[Record]
+    val_encoded_here: list[EncodedRecord]
+    plan: list[StagePlan]
+    position_limit: int | None
+    model: CoconutModel
+    # What the training loop calls: the model itself, its DDP wrapper (which averages gradients),
+    # or the model sharded in place (FSDP).
+    trainable: torch.nn.Module
+    sharded: bool
+    optimizer: torch.optim.Optimizer
+    steps_per_epoch: int
+    started_at: float
+    global_step: int = 0
+    best_accuracy: float | None = None
+    best_epoch: int | None = None
+    final_accuracy: float | None = None
+    last_progress: float = 0.0  # time.time() of the last progress line about training steps
+
+    @property
+    def is_main(self) -> bool:
+        return self.ranks.is_main
+
+    def plan_entry(self, stage: int) -> StagePlan:
+        return next(entry for entry in self.plan if entry.stage == stage)
+
+    def outcome(self, status: str) -> Outcome:
+        return Outcome(status, self.best_accuracy, self.best_epoch, self.final_accuracy)
+
+
+def run(
+    config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, cancel: ShouldStop, ranks: Ranks | None = None
+) -> Outcome:
     """Train (or only evaluate) one run. Under torchrun every process calls this with its
     ``ranks``; only rank 0 writes (``events`` of the others is never written to)."""
-    ranks = ranks or Ranks()
-    is_main = ranks.is_main
-    if not is_main:
+    state = prepare_run(config, datasets, run_dir, events, ranks or Ranks())
+    if config.only_eval:
+        return evaluate_only(state, cancel)
+
+    stage: int | None = None
+    for epoch in range(config.resume, config.num_epochs):
+        if cancel():
+            return state.outcome("cancelled")
+        previous, stage = stage, state.curriculum.stage_of_epoch(epoch)
+        new_stage = stage != previous
+        if new_stage:
+            announce_stage(state, stage, epoch)
+            progress(f"epoch {epoch + 1}/{config.num_epochs}: {state.plan_entry(stage).label}")
+        # The reference re-creates AdamW every epoch when reset_optimizer is true.
+        policy = config.reset_policy
+        if epoch > config.resume and (policy == "per_epoch" or (policy == "per_stage" and new_stage)):
+            state.optimizer = make_optimizer(state.model, config)
+
+        if not train_epoch(state, epoch, stage, cancel):
+            return state.outcome("cancelled")
+        result = evaluate_epoch(state, stage, epoch, cancel)
+        if result is None:
+            # Cancelled during evaluation: this epoch's training is complete, keep it.
+            if not config.save_only_improve:
+                save_checkpoint(state, epoch, stage, None, [epoch_checkpoint_name(epoch + 1)], is_best=False)
+            return state.outcome("cancelled")
+        state.final_accuracy = result.accuracy
+        improved = state.best_accuracy is None or result.accuracy > state.best_accuracy
+        if improved:
+            state.best_accuracy, state.best_epoch = result.accuracy, epoch
+        # As the reference: every epoch is kept, or only improving ones with save_only_improve.
+        names = [epoch_checkpoint_name(epoch + 1)] if improved or not config.save_only_improve else []
+        if improved:
+            names.append(BEST_CHECKPOINT_NAME)
+        save_checkpoint(state, epoch, stage, result.accuracy, names, is_best=improved)
+
+    best_epoch = None if state.best_epoch is None else state.best_epoch + 1
+    progress(f"done in {time.time() - state.started_at:.0f} s: best accuracy {state.best_accuracy:.1%} (epoch {best_epoch})")
+    return state.outcome("completed")
+
+
+def prepare_run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, ranks: Ranks) -> RunState:
+    """Data, tokenizer, curriculum, model, optimizer (restored on resume) and the up-front checks
+    that refuse a config before any training; ends with the `started` event."""
+    if not ranks.is_main:
         events = EventLog(None)
         set_progress_enabled(False)
-    run_started = time.time()
+    started_at = time.time()
     configure_threads(config.num_threads)
     seed_everything(config.seed)
     device = distributed.start(ranks, config.device)
@@ -210,32 +309,17 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
     curriculum = Curriculum.from_config(config, codec).with_reasoning_lengths(train_encoded)
     # Each process scores its own share of the validation set; the counts are summed.
     val_share = distributed.deal(range(len(val_records)), ranks, pad=False)
-    val_records_here = [val_records[i] for i in val_share]
-    val_encoded_here = [val_encoded[i] for i in val_share]
     max_steps = max((item.n_steps for item in train_encoded or val_encoded), default=0)
     plan = curriculum.plan(config.resume, config.resume + 1 if config.only_eval else config.num_epochs, max_steps)
     check_stages_have_steps(curriculum, plan, max_steps, config.only_eval)
     position_limit = max_positions(built.causal_lm)
-    if position_limit is not None and train_encoded:
-        longest = longest_sample(train_encoded, curriculum, [entry.stage for entry in plan])
-        if longest > position_limit:
-            if built.source == "checkpoint":
-                key = "load_model_path"
-            else:
-                key = "offline_model.n_positions" if built.model_id == OFFLINE_MODEL_ID else "model_id"
-            raise EngineError(
-                f"the longest training sample has {longest} tokens but the model has {position_limit} positions; "
-                f"use a larger model ({key}) or shorter problems",
-                where=key,
-            )
+    check_samples_fit(built, train_encoded, curriculum, plan, position_limit)
 
-    if is_main and not config.only_eval:
+    if ranks.is_main and not config.only_eval:
         write_text_atomically(pretty_json(codec), run_dir / TOKENIZER_FILE, shown=TOKENIZER_FILE)
     model = CoconutModel(built.causal_lm, codec.latent_id, feedback=curriculum.feeds_back_thoughts).to(device)
     if config.compile:
         model.compile_body()
-    # What the training loop calls: the model itself, its DDP wrapper (which averages gradients), or
-    # the model sharded in place (FSDP).
     trainable = distributed.wrap(model, built.causal_lm, ranks, device, config.distributed)
     sharded = distributed.is_sharded(model)
     if sharded:
@@ -243,26 +327,7 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         blocks = f"{groups - 1} transformer block" + ("" if groups == 2 else "s")
         built.notes.append(f"FSDP: parameters sharded over {ranks.world} processes in {groups} groups ({blocks}, then embeddings and head)")
     optimizer = make_optimizer(model, config)
-    checkpoint = built.checkpoint
-    if (
-        checkpoint is not None
-        and checkpoint.get("optimizer")
-        and config.resume > 0
-        and checkpoint["epoch"] == config.resume
-        and checkpoint["method"] == config.method
-    ):
-        if checkpoint.get("optimizer_format") == "by_name":
-            distributed.load_full_optimizer_state(model, optimizer, checkpoint["optimizer"])
-            restored = "optimizer"
-        elif not sharded:
-            optimizer.load_state_dict(checkpoint["optimizer"])
-            restored = "optimizer"
-        else:
-            # torch's own format numbers parameters, which a sharded model cannot map back.
-            restored = "no optimizer state (saved by an unsharded run), only the random-generator"
-        if checkpoint.get("rng"):
-            restore_rng_state(checkpoint["rng"])
-        built.notes.append(f"{restored} state restored from the checkpoint (epoch {config.resume})")
+    restore_optimizer(config, built, model, optimizer, sharded)
     for note in built.notes:
         events.emit("log", level="info", message=note)
         progress(note)
@@ -289,263 +354,361 @@ def run(config: RunConfig, datasets: Datasets, run_dir: Path, events: EventLog, 
         f"{config.method}: {len(train_encoded)} training / {len(val_encoded)} validation records, "
         f"{steps_per_epoch} steps per epoch, {len(plan)} stage(s), on {device}" + (f" × {ranks.world} processes" if ranks.active else "")
     )
+    return RunState(
+        config=config,
+        ranks=ranks,
+        run_dir=run_dir,
+        events=events,
+        device=device,
+        built=built,
+        codec=codec,
+        curriculum=curriculum,
+        train_encoded=train_encoded,
+        val_records=val_records,
+        val_encoded=val_encoded,
+        val_records_here=[val_records[i] for i in val_share],
+        val_encoded_here=[val_encoded[i] for i in val_share],
+        plan=plan,
+        position_limit=position_limit,
+        model=model,
+        trainable=trainable,
+        sharded=sharded,
+        optimizer=optimizer,
+        steps_per_epoch=steps_per_epoch,
+        started_at=started_at,
+        global_step=config.resume * steps_per_epoch,
+    )
 
-    def evaluate_stage(stage: int, epoch: int, forced_thoughts: int | None = None) -> EvalResult | None:
-        with distributed.Gathered(model):
-            result = evaluate_share(stage, forced_thoughts, eval_progress_reporter(stage, epoch, forced_thoughts))
-        if not ranks.active:
-            return result
-        # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
-        local = result.counts() if result is not None else [0.0] * 6
-        *summed, stopped = distributed.sum_across(ranks, [*local, float(result is None)], device)
+
+def check_samples_fit(
+    built: BuiltModel, encoded: Sequence[EncodedRecord], curriculum: Curriculum, plan: Sequence[StagePlan], position_limit: int | None
+) -> None:
+    """Refuse, before training, a plan whose longest training sample exceeds the model's positions
+    (naming the config key that sets them); otherwise the embedding lookup fails mid-run."""
+    if position_limit is None or not encoded:
+        return
+    longest = longest_sample(encoded, curriculum, [entry.stage for entry in plan])
+    if longest <= position_limit:
+        return
+    if built.source == "checkpoint":
+        key = "load_model_path"
+    else:
+        key = "offline_model.n_positions" if built.model_id == OFFLINE_MODEL_ID else "model_id"
+    raise EngineError(
+        f"the longest training sample has {longest} tokens but the model has {position_limit} positions; use a larger model ({key}) or shorter problems",
+        where=key,
+    )
+
+
+def restore_optimizer(config: RunConfig, built: BuiltModel, model: CoconutModel, optimizer: torch.optim.Optimizer, sharded: bool) -> None:
+    """On resume from the same method's checkpoint of epoch ``resume``: its optimizer and
+    random-generator state (a note in ``built.notes`` says which)."""
+    checkpoint = built.checkpoint
+    if not (
+        checkpoint is not None
+        and checkpoint.get("optimizer")
+        and config.resume > 0
+        and checkpoint["epoch"] == config.resume
+        and checkpoint["method"] == config.method
+    ):
+        return
+    if checkpoint.get("optimizer_format") == "by_name":
+        distributed.load_full_optimizer_state(model, optimizer, checkpoint["optimizer"])
+        restored = "optimizer"
+    elif not sharded:
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        restored = "optimizer"
+    else:
+        # torch's own format numbers parameters, which a sharded model cannot map back.
+        restored = "no optimizer state (saved by an unsharded run), only the random-generator"
+    if checkpoint.get("rng"):
+        restore_rng_state(checkpoint["rng"])
+    built.notes.append(f"{restored} state restored from the checkpoint (epoch {config.resume})")
+
+
+def announce_stage(state: RunState, stage: int, epoch: int) -> None:
+    entry = state.plan_entry(stage)
+    state.events.emit("stage", stage=stage, epoch=epoch, removed_steps=entry.removed_steps, thoughts=entry.thoughts, label=entry.label)
+
+
+def evaluate_only(state: RunState, cancel: ShouldStop) -> Outcome:
+    """``only_eval``: the checkpoint scored once at its stage, or once per ``eval_thoughts`` count."""
+    config = state.config
+    stage = state.curriculum.stage_of_epoch(config.resume)
+    announce_stage(state, stage, config.resume)
+    if config.eval_thoughts is None:
+        scored = evaluate_epoch(state, stage, config.resume, cancel)
+        if scored is None:
+            return state.outcome("cancelled")
+        result = scored
+    else:
+        # The paper's §5 analysis: one evaluation per k with exactly k thoughts, then <eot>.
+        counts = sorted(config.eval_thoughts)
+        check_forced_prompts_fit(state.val_encoded, counts[-1], state.position_limit)
+        warning = forced_thoughts_warning(state.built.checkpoint)
+        if warning:
+            state.events.emit("log", level="warning", message=warning)
+            progress(f"warning: {warning}")
+        for forced in counts:
+            progress(f"evaluating {len(state.val_encoded)} questions with {forced} forced thought{'' if forced == 1 else 's'}")
+            scored = evaluate_epoch(state, stage, config.resume, cancel, forced)
+            if scored is None:
+                return state.outcome("cancelled")
+            result = scored
+    # With eval_thoughts the run's accuracy is the largest k's (the last one evaluated).
+    state.best_accuracy = state.final_accuracy = result.accuracy
+    state.best_epoch = config.resume
+    return state.outcome("completed")
+
+
+# ---- training ------------------------------------------------------------------------------------
+
+
+def train_epoch(state: RunState, epoch: int, stage: int, cancel: ShouldStop) -> bool:
+    """One epoch's optimizer steps at ``stage`` over this process's share of the samples; False
+    when cancelled."""
+    config = state.config
+    samples = distributed.deal(epoch_samples(state.train_encoded, state.curriculum, stage, config.seed, epoch), state.ranks, pad=True)
+    size, accumulation = config.batch_size_training, config.gradient_accumulation_steps
+    batches = [samples[i : i + size] for i in range(0, len(samples), size)]
+    collated = iter(batch_loader(batches, state.codec, state.curriculum, config.workers, state.device))
+    state.model.train()
+    for epoch_step in range(1, state.steps_per_epoch + 1):
+        group_size = len(batches[(epoch_step - 1) * accumulation : epoch_step * accumulation])
+        if not train_step(state, epoch, stage, epoch_step, collated, group_size, cancel):
+            return False
+    return True
+
+
+def train_step(
+    state: RunState, epoch: int, stage: int, epoch_step: int, collated: Iterator[Batch], group_size: int, cancel: ShouldStop
+) -> bool:
+    """One optimizer step over the next ``group_size`` micro-batches, then its `step` event; False
+    when cancelled.
+
+    Each micro-batch's loss is divided by ``gradient_accumulation_steps``, as the reference does,
+    also in an epoch's last group when it holds fewer micro-batches: that step's gradient is then
+    the smaller sum of what it saw, not renormalised to a full step's. The loss reported in the
+    event is the mean over the micro-batches actually in the step."""
+    config, ranks, device = state.config, state.ranks, state.device
+    step_started = time.perf_counter()
+    loss_sum = torch.zeros((), device=device)
+    n_samples = n_tokens = 0
+    for micro_step in range(group_size):
+        # Several processes stop together at the end of a step (below), never half-way.
+        if cancel() and not ranks.active:
+            return False
+        batch = next(collated).to(device)
+        try:
+            with gradient_sync(state.trainable, micro_step == group_size - 1):
+                with autocast(device, config.use_bf16):
+                    loss = state.trainable(batch)
+                (loss / config.gradient_accumulation_steps).backward()
+        except torch.OutOfMemoryError:
+            raise out_of_memory_error(config, device) from None
+        loss_sum += loss.detach()
+        n_samples += batch.size
+        n_tokens += batch.real_tokens
+    state.optimizer.step()
+    state.optimizer.zero_grad(set_to_none=True)
+    state.global_step += 1
+    step_loss = float(loss_sum) / group_size
+    if ranks.active:
+        total_loss, all_samples, all_tokens, stopped = distributed.sum_across(ranks, [step_loss, n_samples, n_tokens, float(cancel())], device)
+        step_loss, n_samples, n_tokens = total_loss / ranks.world, int(all_samples), int(all_tokens)
         if stopped:
-            return None
-        assert result is not None
-        correct, total, cot_correct, cot_total, new_tokens, forward_passes = (int(value) for value in summed)
-        # Every question's row goes to rank 0, which writes the predictions file.
-        shares: list[list[dict]] | None = [[] for _ in range(ranks.world)] if is_main else None
-        torch.distributed.gather_object(result.predictions, shares, dst=0)
-        predictions = [row for share in shares for row in share] if shares is not None else []
-        return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples, predictions)
-
-    def eval_progress_reporter(stage: int, epoch: int, forced_thoughts: int | None) -> Callable[[int, int], None]:
-        """An `eval_progress` event at most every PROGRESS_INTERVAL_S and at the end. Under DDP rank 0
-        reports its own share scaled to the whole set (the shares are within one question of equal)."""
-        last = time.time()
-        fixed: dict[str, object] = {} if forced_thoughts is None else {"forced_thoughts": forced_thoughts}
-
-        def report(done: int, total: int) -> None:
-            nonlocal last
-            now = time.time()
-            if done < total and now - last < EVAL_PROGRESS_INTERVAL_S:
-                return
-            last = now
-            whole = len(val_records)
-            events.emit("eval_progress", **fixed, stage=stage, epoch=epoch, done=min(whole, done * ranks.world), total=whole)
-
-        return report
-
-    def evaluate_share(stage: int, forced_thoughts: int | None, on_progress: Callable[[int, int], None]) -> EvalResult | None:
-        return evaluate(
-            model,
-            codec,
-            curriculum,
-            val_records_here,
-            val_encoded_here,
-            thought_stage(stage),
-            batch_size=config.eval_batch_size,
-            max_new_tokens=config.max_new_tokens,
-            position_limit=position_limit,
-            device=device,
-            bf16=config.use_bf16,
-            should_stop=cancel,
-            forced_thoughts=forced_thoughts,
-            on_progress=on_progress,
+            return False
+    if not math.isfinite(step_loss):
+        raise EngineError(
+            f"the training loss became {step_loss} at step {state.global_step} (epoch {epoch + 1}); try a lower lr", where="lr"
         )
-
-    def thought_stage(stage: int) -> int:
-        """The stage whose thoughts evaluation gives each question (config key eval_stage)."""
-        return stage if config.eval_stage == "current" else int(config.eval_stage)
-
-    def report_eval(result: EvalResult, stage: int, epoch: int, forced_thoughts: int | None = None) -> None:
-        fixed: dict[str, object] = {} if config.eval_stage == "current" else {"thought_stage": thought_stage(stage)}
-        if forced_thoughts is not None:
-            fixed["forced_thoughts"] = forced_thoughts
-        # Written before the event that points to it; only rank 0 holds every row.
-        if is_main:
-            fixed["predictions"] = write_predictions(result.predictions, run_dir, epoch, config.only_eval, forced_thoughts)
-        events.emit(
-            "eval",
-            **fixed,
-            stage=stage,
-            epoch=epoch,
-            split="val",
-            accuracy=result.accuracy,
-            correct=result.correct,
-            total=result.total,
-            cot_match=result.cot_match,
-            mean_new_tokens=result.mean_new_tokens,
-            mean_forward_passes=result.mean_forward_passes,
-            ms_per_question=result.ms_per_question,
-            seconds=result.seconds,
+    seconds = max(time.perf_counter() - step_started, 1e-9)
+    memory = {}
+    if device.type == "cuda":
+        # Read after the step's sync point above (float(loss_sum)), so it costs no extra wait.
+        memory = {"gpu_memory_peak_mib": torch.cuda.max_memory_allocated(device) / 2**20}
+        torch.cuda.reset_peak_memory_stats(device)
+    state.events.emit(
+        "step",
+        **memory,
+        stage=stage,
+        epoch=epoch,
+        step=state.global_step,
+        epoch_step=epoch_step,
+        steps_in_epoch=state.steps_per_epoch,
+        loss=step_loss,
+        lr=float(state.optimizer.param_groups[0]["lr"]),
+        samples_per_s=n_samples / seconds,
+        tokens_per_s=n_tokens / seconds,
+    )
+    now = time.time()
+    if now - state.last_progress >= PROGRESS_INTERVAL_S or epoch_step == state.steps_per_epoch:
+        state.last_progress = now
+        progress(
+            f"epoch {epoch + 1}/{config.num_epochs} stage {stage} step {epoch_step}/{state.steps_per_epoch} "
+            f"loss {step_loss:.4f} ({n_samples / seconds:.0f} samples/s)"
         )
-        cot = "" if result.cot_match is None else f", reasoning exact match {result.cot_match:.1%}"
-        forced = "" if forced_thoughts is None else f" with {forced_thoughts} forced thought{'' if forced_thoughts == 1 else 's'}"
-        progress(f"epoch {epoch + 1} eval{forced}: accuracy {result.correct}/{result.total} = {result.accuracy:.1%}{cot} ({result.seconds:.1f} s)")
-        if result.examples:
-            _, generated, answer = result.examples[0]
-            progress(f"  e.g. generated {generated!r}, expected {answer!r}")
+    return True
 
-    def save(epoch: int, stage: int, accuracy: float | None, names: list[str], is_best: bool) -> None:
-        # A sharded model is gathered with every process taking part; rank 0 alone writes.
-        if sharded:
-            prefix = "causal_lm."
-            state_dict = {key.removeprefix(prefix): value for key, value in distributed.full_model_state(model).items()}
-            optimizer_state, optimizer_format = distributed.full_optimizer_state(model, optimizer), "by_name"
-        elif is_main:
-            state_dict = built.causal_lm.state_dict()
-            optimizer_state, optimizer_format = optimizer.state_dict(), "by_index"
-        if not is_main:
+
+def gradient_sync(trainable: torch.nn.Module, last_micro_step: bool) -> contextlib.AbstractContextManager:
+    """Under DDP only a group's last backward pass averages gradients across processes; the
+    others accumulate locally (``no_sync``), so a step costs one all-reduce, not one per
+    micro-batch. FSDP (sharded in place, not wrapped) and a single process synchronise as before:
+    FSDP2 has no ``no_sync``, and skipping its reduce-scatter would keep unsharded gradients."""
+    if last_micro_step or not isinstance(trainable, torch.nn.parallel.DistributedDataParallel):
+        return contextlib.nullcontext()
+    return trainable.no_sync()
+
+
+# ---- evaluation ----------------------------------------------------------------------------------
+
+
+def evaluate_epoch(state: RunState, stage: int, epoch: int, cancel: ShouldStop, forced_thoughts: int | None = None) -> EvalResult | None:
+    """Score the validation set (every process its share, the counts summed), write the predictions
+    file and emit the `eval` event; None when cancelled (in any process)."""
+    ranks = state.ranks
+    with distributed.Gathered(state.model):
+        result = evaluate_share(state, stage, cancel, forced_thoughts, eval_progress_reporter(state, stage, epoch, forced_thoughts))
+    if ranks.active:
+        result = gather_results(state, result)
+    if result is not None:
+        report_eval(state, result, stage, epoch, forced_thoughts)
+    return result
+
+
+def gather_results(state: RunState, result: EvalResult | None) -> EvalResult | None:
+    """Every process's counts summed and predictions gathered to rank 0."""
+    ranks = state.ranks
+    # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
+    local = result.counts() if result is not None else [0.0] * 6
+    *summed, stopped = distributed.sum_across(ranks, [*local, float(result is None)], state.device)
+    if stopped:
+        return None
+    assert result is not None
+    correct, total, cot_correct, cot_total, new_tokens, forward_passes = (int(value) for value in summed)
+    # Every question's row goes to rank 0, which writes the predictions file.
+    shares: list[list[dict]] | None = [[] for _ in range(ranks.world)] if ranks.is_main else None
+    torch.distributed.gather_object(result.predictions, shares, dst=0)
+    predictions = [row for share in shares for row in share] if shares is not None else []
+    return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples, predictions)
+
+
+def evaluate_share(
+    state: RunState, stage: int, cancel: ShouldStop, forced_thoughts: int | None, on_progress: Callable[[int, int], None]
+) -> EvalResult | None:
+    config = state.config
+    return evaluate(
+        state.model,
+        state.codec,
+        state.curriculum,
+        state.val_records_here,
+        state.val_encoded_here,
+        thought_stage(config, stage),
+        batch_size=config.eval_batch_size,
+        max_new_tokens=config.max_new_tokens,
+        position_limit=state.position_limit,
+        device=state.device,
+        bf16=config.use_bf16,
+        should_stop=cancel,
+        forced_thoughts=forced_thoughts,
+        on_progress=on_progress,
+    )
+
+
+def thought_stage(config: RunConfig, stage: int) -> int:
+    """The stage whose thoughts evaluation gives each question (config key eval_stage)."""
+    return stage if config.eval_stage == "current" else int(config.eval_stage)
+
+
+def eval_progress_reporter(state: RunState, stage: int, epoch: int, forced_thoughts: int | None) -> Callable[[int, int], None]:
+    """An `eval_progress` event at most every EVAL_PROGRESS_INTERVAL_S and at the end. Under DDP
+    rank 0 reports its own share scaled to the whole set (the shares are within one question of equal)."""
+    last = time.time()
+    fixed: dict[str, object] = {} if forced_thoughts is None else {"forced_thoughts": forced_thoughts}
+    whole = len(state.val_records)
+
+    def report(done: int, total: int) -> None:
+        nonlocal last
+        now = time.time()
+        if done < total and now - last < EVAL_PROGRESS_INTERVAL_S:
             return
-        payload = make_payload(
-            state_dict=state_dict,
-            model_id=built.model_id,
-            model_config=built.causal_lm.config.to_dict(),
-            tokenizer_json=codec.to_json(),
-            tokenizer_meta=codec.metadata(),
-            method=config.method,
-            epoch=epoch + 1,
-            stage=stage,
-            optimizer_state=optimizer_state,
-            optimizer_format=optimizer_format,
-            accuracy=accuracy,
-            run_config=config.to_dict(),
-            engine_version=__version__,
-            step=global_step,
-            rng_state=rng_state(),
-        )
-        for name in names:
-            relative = f"{CHECKPOINT_DIR}/{name}"
-            save_atomically(payload, run_dir / relative, shown=relative)
-            events.emit("checkpoint", stage=stage, epoch=epoch, path=relative, best=is_best)
-            progress(f"saved {relative}")
+        last = now
+        state.events.emit("eval_progress", **fixed, stage=stage, epoch=epoch, done=min(whole, done * state.ranks.world), total=whole)
 
-    best_accuracy: float | None = None
-    best_epoch: int | None = None
-    final_accuracy: float | None = None
+    return report
 
-    def outcome(status: str) -> Outcome:
-        return Outcome(status, best_accuracy, best_epoch, final_accuracy)
 
-    # ---- evaluation only ---------------------------------------------------------------------
-    if config.only_eval:
-        stage = curriculum.stage_of_epoch(config.resume)
-        entry = plan[0]
-        events.emit("stage", stage=stage, epoch=config.resume, removed_steps=entry.removed_steps, thoughts=entry.thoughts, label=entry.label)
-        if config.eval_thoughts is None:
-            result = evaluate_stage(stage, config.resume)
-            if result is None:
-                return outcome("cancelled")
-            report_eval(result, stage, config.resume)
-        else:
-            # The paper's §5 analysis: one evaluation per k with exactly k thoughts, then <eot>.
-            counts = sorted(config.eval_thoughts)
-            check_forced_prompts_fit(val_encoded, counts[-1], position_limit)
-            warning = forced_thoughts_warning(built.checkpoint)
-            if warning:
-                events.emit("log", level="warning", message=warning)
-                progress(f"warning: {warning}")
-            for forced in counts:
-                progress(f"evaluating {len(val_encoded)} questions with {forced} forced thought{'' if forced == 1 else 's'}")
-                result = evaluate_stage(stage, config.resume, forced)
-                if result is None:
-                    return outcome("cancelled")
-                report_eval(result, stage, config.resume, forced)
-        # With eval_thoughts the run's accuracy is the largest k's (the last one evaluated).
-        best_accuracy = final_accuracy = result.accuracy
-        best_epoch = config.resume
-        return outcome("completed")
+def report_eval(state: RunState, result: EvalResult, stage: int, epoch: int, forced_thoughts: int | None = None) -> None:
+    config = state.config
+    fixed: dict[str, object] = {} if config.eval_stage == "current" else {"thought_stage": thought_stage(config, stage)}
+    if forced_thoughts is not None:
+        fixed["forced_thoughts"] = forced_thoughts
+    # Written before the event that points to it; only rank 0 holds every row.
+    if state.is_main:
+        fixed["predictions"] = write_predictions(result.predictions, state.run_dir, epoch, config.only_eval, forced_thoughts)
+    state.events.emit(
+        "eval",
+        **fixed,
+        stage=stage,
+        epoch=epoch,
+        split="val",
+        accuracy=result.accuracy,
+        correct=result.correct,
+        total=result.total,
+        cot_match=result.cot_match,
+        mean_new_tokens=result.mean_new_tokens,
+        mean_forward_passes=result.mean_forward_passes,
+        ms_per_question=result.ms_per_question,
+        seconds=result.seconds,
+    )
+    cot = "" if result.cot_match is None else f", reasoning exact match {result.cot_match:.1%}"
+    forced = "" if forced_thoughts is None else f" with {forced_thoughts} forced thought{'' if forced_thoughts == 1 else 's'}"
+    progress(
+        f"epoch {epoch + 1} eval{forced}: accuracy {result.correct}/{result.total} = {result.accuracy:.1%}{cot} ({result.seconds:.1f} s)"
+    )
+    if result.examples:
+        _, generated, answer = result.examples[0]
+        progress(f"  e.g. generated {generated!r}, expected {answer!r}")
 
-    # ---- training ------------------------------------------------------------------------------
-    plan_by_stage: dict[int, StagePlan] = {entry.stage: entry for entry in plan}
-    global_step = config.resume * steps_per_epoch
-    current_stage: int | None = None
-    last_progress = 0.0
-    for epoch in range(config.resume, config.num_epochs):
-        if cancel():
-            return outcome("cancelled")
-        stage = curriculum.stage_of_epoch(epoch)
-        new_stage = stage != current_stage
-        if new_stage:
-            entry = plan_by_stage[stage]
-            events.emit("stage", stage=stage, epoch=epoch, removed_steps=entry.removed_steps, thoughts=entry.thoughts, label=entry.label)
-            progress(f"epoch {epoch + 1}/{config.num_epochs}: {entry.label}")
-        # The reference re-creates AdamW every epoch when reset_optimizer is true.
-        policy = config.reset_policy
-        if epoch > config.resume and (policy == "per_epoch" or (policy == "per_stage" and new_stage)):
-            optimizer = make_optimizer(model, config)
-        current_stage = stage
 
-        samples = distributed.deal(epoch_samples(train_encoded, curriculum, stage, config.seed, epoch), ranks, pad=True)
-        batches = [samples[i : i + config.batch_size_training] for i in range(0, len(samples), config.batch_size_training)]
-        collated = iter(batch_loader(batches, codec, curriculum, config.workers, device))
-        model.train()
-        for epoch_step in range(1, steps_per_epoch + 1):
-            group_size = len(batches[(epoch_step - 1) * config.gradient_accumulation_steps : epoch_step * config.gradient_accumulation_steps])
-            step_started = time.perf_counter()
-            loss_sum = torch.zeros((), device=device)
-            n_samples = n_tokens = 0
-            for _ in range(group_size):
-                # Several processes stop together at the end of a step (below), never half-way.
-                if cancel() and not ranks.active:
-                    return outcome("cancelled")
-                batch = next(collated).to(device)
-                try:
-                    with autocast(device, config.use_bf16):
-                        loss = trainable(batch)
-                    # Average over the micro-batches actually in this step (the last step may be short).
-                    (loss / group_size).backward()
-                except torch.OutOfMemoryError:
-                    raise out_of_memory_error(config, device) from None
-                loss_sum += loss.detach()
-                n_samples += batch.size
-                n_tokens += batch.real_tokens
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            global_step += 1
-            step_loss = float(loss_sum) / group_size
-            if ranks.active:
-                total_loss, n_samples, n_tokens, stopped = distributed.sum_across(ranks, [step_loss, n_samples, n_tokens, float(cancel())], device)
-                step_loss = total_loss / ranks.world
-                if stopped:
-                    return outcome("cancelled")
-            if not math.isfinite(step_loss):
-                raise EngineError(f"the training loss became {step_loss} at step {global_step} (epoch {epoch + 1}); try a lower lr", where="lr")
-            seconds = max(time.perf_counter() - step_started, 1e-9)
-            memory = {}
-            if device.type == "cuda":
-                # Read after the step's sync point above (float(loss_sum)), so it costs no extra wait.
-                memory = {"gpu_memory_peak_mib": torch.cuda.max_memory_allocated(device) / 2**20}
-                torch.cuda.reset_peak_memory_stats(device)
-            events.emit(
-                "step",
-                **memory,
-                stage=stage,
-                epoch=epoch,
-                step=global_step,
-                epoch_step=epoch_step,
-                steps_in_epoch=steps_per_epoch,
-                loss=step_loss,
-                lr=float(optimizer.param_groups[0]["lr"]),
-                samples_per_s=n_samples / seconds,
-                tokens_per_s=n_tokens / seconds,
-            )
-            now = time.time()
-            if now - last_progress >= PROGRESS_INTERVAL_S or epoch_step == steps_per_epoch:
-                last_progress = now
-                progress(
-                    f"epoch {epoch + 1}/{config.num_epochs} stage {stage} step {epoch_step}/{steps_per_epoch} "
-                    f"loss {step_loss:.4f} ({n_samples / seconds:.0f} samples/s)"
-                )
+# ---- checkpoints ---------------------------------------------------------------------------------
 
-        result = evaluate_stage(stage, epoch)
-        if result is None:
-            # Cancelled during evaluation: this epoch's training is complete, keep it.
-            if not config.save_only_improve:
-                save(epoch, stage, None, [epoch_checkpoint_name(epoch + 1)], is_best=False)
-            return outcome("cancelled")
-        report_eval(result, stage, epoch)
-        final_accuracy = result.accuracy
-        improved = best_accuracy is None or result.accuracy > best_accuracy
-        if improved:
-            best_accuracy, best_epoch = result.accuracy, epoch
-        # As the reference: every epoch is kept, or only improving ones with save_only_improve.
-        names = []
-        if improved or not config.save_only_improve:
-            names.append(epoch_checkpoint_name(epoch + 1))
-        if improved:
-            names.append(BEST_CHECKPOINT_NAME)
-        save(epoch, stage, result.accuracy, names, is_best=improved)
 
-    progress(f"done in {time.time() - run_started:.0f} s: best accuracy {best_accuracy:.1%} (epoch {None if best_epoch is None else best_epoch + 1})")
-    return outcome("completed")
+def save_checkpoint(state: RunState, epoch: int, stage: int, accuracy: float | None, names: list[str], is_best: bool) -> None:
+    """The model, optimizer and random-generator state after ``epoch``, written under each of
+    ``names`` with a `checkpoint` event each. A sharded model is gathered with every process
+    taking part; rank 0 alone writes."""
+    model, optimizer = state.model, state.optimizer
+    if state.sharded:
+        prefix = "causal_lm."
+        state_dict = {key.removeprefix(prefix): value for key, value in distributed.full_model_state(model).items()}
+        optimizer_state, optimizer_format = distributed.full_optimizer_state(model, optimizer), "by_name"
+    elif state.is_main:
+        state_dict = state.built.causal_lm.state_dict()
+        optimizer_state, optimizer_format = optimizer.state_dict(), "by_index"
+    if not state.is_main:
+        return
+    config, built = state.config, state.built
+    payload = make_payload(
+        state_dict=state_dict,
+        model_id=built.model_id,
+        model_config=built.causal_lm.config.to_dict(),
+        tokenizer_json=state.codec.to_json(),
+        tokenizer_meta=state.codec.metadata(),
+        method=config.method,
+        epoch=epoch + 1,
+        stage=stage,
+        optimizer_state=optimizer_state,
+        optimizer_format=optimizer_format,
+        accuracy=accuracy,
+        run_config=config.to_dict(),
+        engine_version=__version__,
+        step=state.global_step,
+        rng_state=rng_state(),
+    )
+    for name in names:
+        relative = f"{CHECKPOINT_DIR}/{name}"
+        save_atomically(payload, state.run_dir / relative, shown=relative)
+        state.events.emit("checkpoint", stage=stage, epoch=epoch, path=relative, best=is_best)
+        progress(f"saved {relative}")

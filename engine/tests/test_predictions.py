@@ -186,7 +186,7 @@ def test_eval_thoughts_stops_between_counts_when_cancelled(tmp_path: Path, cocon
     events = EventLog(run_dir / "events.jsonl")
     first_file = run_dir / "predictions" / "eval-1-k0.jsonl"
     # Cancelled as soon as the first count's file is written: the second count stops at its first batch.
-    outcome = train.run(config, load_datasets(config.train_path, config.val_path, True), run_dir, events, first_file.exists)  # type: ignore[arg-type]  # train.run only calls it; its annotation is fixed in issue 12
+    outcome = train.run(config, load_datasets(config.train_path, config.val_path, True), run_dir, events, first_file.exists)
     events.close()
     assert outcome.status == "cancelled"
     assert [event.get("forced_thoughts") for event in read_events(run_dir) if event["type"] == "eval"] == [0]

@@ -209,3 +209,25 @@ def test_stages_with_no_steps_left_are_refused_before_training(tmp_path: Path, d
     assert caught.value.where == "max_latent_stage"
     assert "longest training record has 3 steps: stage 4 would have no steps left" in caught.value.message
     assert not (tmp_path / "run" / "tokenizer.json").exists()
+
+
+def test_too_long_pause_token_samples_are_refused_before_training(tmp_path: Path, data) -> None:
+    """Pause tokens count towards a sample's length: a pause-token config whose samples exceed the
+    model's positions is refused up front, not stopped mid-run by the embedding lookup."""
+    from coconut_engine.build import build_model
+    from coconut_engine.curriculum import encode_record
+    from coconut_engine.errors import EngineError
+
+    config = config_from_dict({"train_path": str(data[0]), "val_path": str(data[1]), "offline_model": TINY_MODEL, "device": "cpu"})
+    records = load_datasets(config.train_path, config.val_path, False).train
+    codec = build_model(config, records).codec
+    question_and_answer = max(len(item.question) + len(item.answer) for item in (encode_record(record, codec) for record in records))
+    # Without its 16 pause tokens every sample fits; with them the longest does not.
+    positions = question_and_answer + 8
+    with pytest.raises(EngineError) as caught:
+        run_in_process(
+            tmp_path / "run", data, pause_token=True, max_latent_stage=2, c_thought=8, offline_model={**TINY_MODEL, "n_positions": positions}
+        )
+    assert caught.value.where == "offline_model.n_positions"
+    assert f"the longest training sample has {question_and_answer + 16} tokens but the model has {positions} positions" in caught.value.message
+    assert not (tmp_path / "run" / "tokenizer.json").exists()

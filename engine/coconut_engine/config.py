@@ -588,6 +588,9 @@ def _yaml_text(value: Any) -> str:
     return str(value)
 
 
+_DOCUMENT_END = re.compile(r"^\.\.\.(?= |\r?$)", re.MULTILINE)
+
+
 def read_config_yaml(text: str, source: str = "the config") -> dict[str, Any]:
     """YAML text → the mapping it holds (an empty text is an empty mapping), by the rules of the
     workbench's reader. Raises ConfigError naming the line."""
@@ -603,6 +606,11 @@ def read_config_yaml(text: str, source: str = "the config") -> dict[str, Any]:
         column = found.start() - (before.rfind("\n") + 1) + 1
         hint = ": indent and separate with spaces (in double quotes, write \\t)" if found.group() == "\t" else " (in double quotes, write it as an escape)"
         raise ConfigError(f"{source}, line {line}, column {column}: {describe_character(found.group())} is not allowed in a config{hint}", where=source)
+    # One document, and no end marker: the two parsers count "..." lines differently.
+    marker = _DOCUMENT_END.search(body)
+    if marker is not None:
+        line = body[: marker.start()].count("\n") + 1
+        raise ConfigError(f"{source}, line {line}, column 1: a document end marker (...) is not allowed in a config; a config is one document", where=source)
     loader = _ConfigLoader(body, source, limits)
     try:
         raw = loader.get_single_data()

@@ -295,6 +295,12 @@ def test_an_alias_bomb_is_one_clear_message() -> None:
     assert error.message == "the config, line 4, column 8: aliases (*a) are not allowed in a config; write the value out"
 
 
+def test_anchors_and_document_end_markers_are_refused_as_the_workbench_refuses_them() -> None:
+    # Both found by the parity test: the two parsers accept different anchor names and count "..." differently.
+    assert "anchors (&run) are not allowed" in text_error("name: &run first").message
+    assert "a document end marker (...) is not allowed" in text_error("name: a\n...\n...").message
+
+
 @pytest.mark.parametrize(
     ("lines", "message"),
     [

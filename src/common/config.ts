@@ -152,7 +152,10 @@ export const RunConfigSchema = z
       .describe('Training processes, one per GPU; above 1 the engine starts through torchrun (DistributedDataParallel).'),
     offline_model: OfflineModelSchema.default({ n_layer: 2, n_embd: 128, n_head: 4, n_positions: 256 }),
     eval_batch_size: positiveInt.max(CONFIG_BOUNDS.batch).default(64).describe('Questions per evaluation batch.'),
-    max_new_tokens: positiveInt.max(CONFIG_BOUNDS.maxNewTokens).default(64).describe('Longest generated continuation at evaluation.'),
+    max_new_tokens: positiveInt
+      .max(CONFIG_BOUNDS.maxNewTokens)
+      .default(128)
+      .describe("Longest generated continuation at evaluation (tokens). 128 as the reference's ProsQA and ProntoQA configs; its GSM8k configs use 64."),
     max_val_samples: z
       .union([positiveInt.max(CONFIG_BOUNDS.maxValSamples), z.null()])
       .default(null)

@@ -96,12 +96,23 @@ function textIssue(text: string): ConfigYamlRead | null {
   const body = text.startsWith('\ufeff') ? text.slice(1) : text;
   // A carriage return ends a line for PyYAML but not for the YAML library here: only CRLF may.
   const found = TEXT_CHARACTER_NOT_ALLOWED.exec(body) ?? /\r(?!\n)/.exec(body);
-  if (!found) return null;
+  if (!found) return documentEndIssue(body);
   const before = body.slice(0, found.index);
   const line = before.split('\n').length;
   const column = [...before.slice(before.lastIndexOf('\n') + 1)].length + 1;
   const hint = found[0] === '\t' ? ': indent and separate with spaces (in double quotes, write \\t)' : ' (in double quotes, write it as an escape)';
   return fail(`YAML line ${line}, column ${column}: ${describeCharacter(found[0])} is not allowed in a config${hint}`);
+}
+
+/**
+ * A config is one document, and the two parsers count document end markers (`...`) differently
+ * (a second one starts an empty document here, PyYAML skips it): none is allowed.
+ */
+function documentEndIssue(body: string): ConfigYamlRead | null {
+  const marker = /^\.\.\.(?= |\r?$)/m.exec(body);
+  if (!marker) return null;
+  const line = body.slice(0, marker.index).split('\n').length;
+  return fail(`YAML line ${line}, column 1: a document end marker (...) is not allowed in a config; a config is one document`);
 }
 
 /** A \u or \U escape of a surrogate (not preceded by an odd number of backslashes); group 1 is the escape. */

@@ -271,7 +271,12 @@ const configText = fc
 
 // ---- the tests ---------------------------------------------------------------------------------
 
-const SEED = Number(process.env.CONFIG_PARITY_SEED ?? Date.now() % 2 ** 31);
+/**
+ * A fixed seed by default, so that a test run (CI) is repeatable; `CONFIG_PARITY_SEED=random`
+ * explores new configs (with CONFIG_PARITY_RUNS raised), printing its seed when it finds a disagreement.
+ */
+const SEED_SETTING = process.env.CONFIG_PARITY_SEED ?? '20261202';
+const SEED = SEED_SETTING === 'random' ? Date.now() % 2 ** 31 : Number(SEED_SETTING);
 /** Configs per run; raise it (CONFIG_PARITY_RUNS=20000) to search longer. */
 const RUNS = Number(process.env.CONFIG_PARITY_RUNS ?? 1500);
 const engineReady = existsSync(enginePython());

@@ -173,6 +173,8 @@ describe('reading config YAML by the engine\'s rules (YAML 1.2 core schema)', ()
     expect(issuesOf(bomb)).toEqual([': YAML line 4, column 8: aliases (*a and 80 more) are not allowed in a config; write the value out']);
     // An anchor alone names nothing, and the two parsers accept different anchor names: refused too.
     expect(issuesOf('name: &run first')).toEqual([': YAML line 3, column 12: anchors (&run) are not allowed in a config; write the value out']);
+    // The parsers count document end markers differently (found by the parity test): none allowed.
+    expect(issuesOf('name: a\n...\n...')).toEqual([': YAML line 4, column 1: a document end marker (...) is not allowed in a config; a config is one document']);
   });
 
   it('refuses duplicate keys, foreign tags, a YAML 1.1 directive and characters the parsers read differently', () => {

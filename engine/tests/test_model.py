@@ -31,7 +31,7 @@ def setup() -> tuple[TextCodec, Curriculum, list, GPT2LMHeadModel]:
 
 def mixed_samples(curriculum: Curriculum, encoded: list) -> list:
     """Stages 0..3 in one batch: 0, 2 and 4 thoughts, and questions of different lengths."""
-    return [curriculum.training_sample(item, stage) for item, stage in zip(encoded, [0, 1, 2, 3, 1, 2, 0, 3], strict=True)]
+    return [curriculum.training_sample(item, stage) for item, stage in zip(encoded, [0, 1, 2, 3, 1, 2, 0, 3], strict=False)]  # more records than stages: the first eight
 
 
 def test_loss_and_gradients_match_the_naive_computation(setup) -> None:

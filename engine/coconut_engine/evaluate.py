@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -50,6 +50,9 @@ class EvalResult:
     new_tokens: int
     forward_passes: int  # summed over questions: thought passes (or the one prompt pass) + one per generated token
     seconds: float
+    # The reference implementation's `cot_em`: the written reasoning equals ALL of the record's steps,
+    # whatever the stage (so a Coconut stage that replaces steps by thoughts scores 0 there).
+    reference_cot_correct: int = 0
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (question, generated, answer)
     # One row per question scored here (see prediction_row), in scoring order.
     predictions: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +66,10 @@ class EvalResult:
         return self.cot_correct / self.cot_total if self.cot_total else None
 
     @property
+    def reference_cot_match(self) -> float:
+        return self.reference_cot_correct / self.total if self.total else 0.0
+
+    @property
     def mean_new_tokens(self) -> float:
         return self.new_tokens / self.total if self.total else 0.0
 
@@ -74,9 +81,12 @@ class EvalResult:
     def ms_per_question(self) -> float:
         return 1000 * self.seconds / self.total if self.total else 0.0
 
+    # How many figures `counts` returns (a process that was cancelled sends that many zeros).
+    COUNTS: ClassVar[int] = 7
+
     def counts(self) -> list[float]:
         """The additive part, for summing over processes."""
-        return [self.correct, self.total, self.cot_correct, self.cot_total, self.new_tokens, self.forward_passes]
+        return [self.correct, self.total, self.cot_correct, self.cot_total, self.new_tokens, self.forward_passes, self.reference_cot_correct]
 
 
 def answer_of(text: str) -> str:
@@ -177,7 +187,7 @@ def evaluate(
     for index, (_, thoughts) in enumerate(prompts):
         by_thoughts[thoughts].append(index)
 
-    correct = cot_correct = cot_total = new_tokens = forward_passes = 0
+    correct = cot_correct = cot_total = new_tokens = forward_passes = reference_cot_correct = 0
     examples: list[tuple[str, str, str]] = []
     predictions: list[dict[str, Any]] = []
     was_training = model.training
@@ -218,6 +228,8 @@ def evaluate(
                         expected = "\n".join(record.steps[removed:])
                         reasoning_match = codec.comparable(reasoning_of(text)) == codec.comparable(expected.strip())
                         cot_correct += int(reasoning_match)
+                    reasoning = codec.comparable(reasoning_of(text))
+                    reference_cot_correct += int(reasoning == codec.comparable("\n".join(record.steps).strip()))
                     predictions.append(prediction_row(record.index, thoughts, text, answer, right, reasoning_match))
                     if len(examples) < keep_examples:
                         examples.append((record.question, text, record.answer))
@@ -234,6 +246,7 @@ def evaluate(
         new_tokens=new_tokens,
         forward_passes=forward_passes,
         seconds=time.perf_counter() - started,
+        reference_cot_correct=reference_cot_correct,
         examples=examples,
         predictions=predictions,
     )

@@ -581,17 +581,17 @@ def gather_results(state: RunState, result: EvalResult | None) -> EvalResult | N
     """Every process's counts summed and predictions gathered to rank 0."""
     ranks = state.ranks
     # Shares differ in length, so the processes meet only here: cancelled anywhere means everywhere.
-    local = result.counts() if result is not None else [0.0] * 6
+    local = result.counts() if result is not None else [0.0] * EvalResult.COUNTS
     *summed, stopped = distributed.sum_across(ranks, [*local, float(result is None)], state.device)
     if stopped:
         return None
     assert result is not None
-    correct, total, cot_correct, cot_total, new_tokens, forward_passes = (int(value) for value in summed)
+    correct, total, cot_correct, cot_total, new_tokens, forward_passes, reference_cot_correct = (int(value) for value in summed)
     # Every question's row goes to rank 0, which writes the predictions file.
     shares: list[list[dict]] | None = [[] for _ in range(ranks.world)] if ranks.is_main else None
     torch.distributed.gather_object(result.predictions, shares, dst=0)
     predictions = [row for share in shares for row in share] if shares is not None else []
-    return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, result.examples, predictions)
+    return EvalResult(correct, total, cot_correct, cot_total, new_tokens, forward_passes, result.seconds, reference_cot_correct, result.examples, predictions)
 
 
 def evaluate_share(
@@ -657,6 +657,7 @@ def report_eval(state: RunState, result: EvalResult, stage: int, epoch: int, for
         correct=result.correct,
         total=result.total,
         cot_match=result.cot_match,
+        reference_cot_match=result.reference_cot_match,
         mean_new_tokens=result.mean_new_tokens,
         mean_forward_passes=result.mean_forward_passes,
         ms_per_question=result.ms_per_question,

@@ -67,8 +67,18 @@ def test_each_evaluation_writes_every_prediction(tmp_path: Path, tiny_data, even
         if event["cot_match"] is not None:
             matched = sum(row["reasoning_match"] for row in rows)
             assert matched / sum("reasoning_match" in row for row in rows) == event["cot_match"]
+        # The reference's figure compares with ALL of a record's steps, whatever the stage.
+        codec = TextCodec.from_saved(*_tokenizer_of(run_dir))
+        whole = [codec.comparable(reasoning_of(row["text"])) == codec.comparable("\n".join(record["steps"])) for row, record in zip(rows, val_records, strict=True)]
+        assert event["reference_cot_match"] == sum(whole) / len(rows)
     # Written atomically: no temporary file left beside them.
     assert sorted(path.name for path in (run_dir / "predictions").iterdir()) == ["epoch-1.jsonl", "epoch-2.jsonl"]
+
+
+def _tokenizer_of(run_dir: Path) -> tuple[str, dict]:
+    """The run's tokenizer, as its last checkpoint saved it."""
+    saved = load_checkpoint(sorted((run_dir / "checkpoints").glob("epoch-*.pt"))[-1])
+    return saved["tokenizer_json"], saved["tokenizer_meta"]
 
 
 def test_reasoning_match_is_left_out_where_no_reasoning_is_expected(tmp_path: Path, tiny_data) -> None:

@@ -99,8 +99,17 @@ export const EvalEventSchema = z.object({
   accuracy: z.number().min(0).max(1),
   correct: count,
   total: count,
-  /** Fraction whose generated reasoning text matches the reference steps exactly. */
+  /**
+   * Of the questions where written reasoning is expected at this stage, the fraction whose reasoning
+   * equals exactly the steps still expected (those after the ones thoughts replaced).
+   */
   cot_match: z.number().min(0).max(1).nullable(),
+  /**
+   * The reference implementation's `cot_em` (a different figure of the same idea): the fraction of
+   * all questions whose reasoning equals all of the record's steps, whatever the stage. Absent in
+   * runs recorded before it was kept.
+   */
+  reference_cot_match: z.number().min(0).max(1).optional(),
   mean_new_tokens: z.number().nonnegative(),
   /** Model forward passes per question: the thought passes, then one per generated token. */
   mean_forward_passes: z.number().nonnegative().optional(),

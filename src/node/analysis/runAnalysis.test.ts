@@ -6,26 +6,16 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, type MethodName, type PredictionRow, type RequestOf, type ResponseOf } from '../../common/api.js';
+import type { PredictionRow } from '../../common/api.js';
 import { RunConfigSchema } from '../../common/config.js';
 import { EVENT_SCHEMA_VERSION } from '../../common/events.js';
-import { ApiDispatcher } from '../api/dispatch.js';
 import { createRandom } from '../datasets/random.js';
 import { generateReachabilityRecord, resolveReachabilityParams, type ReachabilityRecord } from '../datasets/reachability.js';
+import { DispatchedApi } from '../testing/dispatchedApi.js';
 import { tempDir } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
 
-const ipc = { transport: 'ipc' as const };
 
-/** The dispatcher's reply unwrapped as a client sees it: the result, or the error thrown. */
-class Api {
-  constructor(private readonly dispatcher: ApiDispatcher) {}
-  async call<M extends MethodName>(method: M, request: RequestOf<M>, context = ipc): Promise<ResponseOf<M>> {
-    const reply = await this.dispatcher.call(method, request, context);
-    if (!reply.ok) throw new ApiError(reply.error.code, reply.error.message, reply.error.issues);
-    return reply.result as ResponseOf<M>;
-  }
-}
 
 function graphRecords(count: number): ReachabilityRecord[] {
   const rng = createRandom(11);
@@ -40,14 +30,14 @@ const otherLeaf = (record: ReachabilityRecord): string => record.idx_to_symbol[r
 describe('run analysis API', () => {
   let home: ReturnType<typeof tempDir>;
   let workbench: Workbench;
-  let api: Api;
+  let api: DispatchedApi;
   let records: ReachabilityRecord[];
   let valPath: string;
 
   beforeEach(() => {
     home = tempDir();
     workbench = new Workbench(home.path);
-    api = new Api(new ApiDispatcher(workbench));
+    api = new DispatchedApi(workbench);
     records = graphRecords(6);
     valPath = join(home.path, 'valid.json');
     writeFileSync(valPath, JSON.stringify(records));
@@ -88,7 +78,7 @@ describe('run analysis API', () => {
     evalEvent(run.dir, 'epoch-3.jsonl', {});
     evalEvent(run.dir, 'eval-3-k1.jsonl', { forced_thoughts: 1, mean_new_tokens: 2 });
 
-    const analysis = await api.call('analysis.run', { id: run.id }, ipc);
+    const analysis = await api.call('analysis.run', { id: run.id });
     expect(analysis).toMatchObject({ run_id: run.id, method: 'coconut', val_path: valPath, graph: true, problem: null });
     const [epoch, forced] = analysis.files;
     expect(epoch).toMatchObject({ file: 'epoch-3.jsonl', epoch: 2, stage: 1, forced_thoughts: null, thoughts: 0, total: 6, correct: 5, mean_new_tokens: 4.5, problem: null });
@@ -101,54 +91,54 @@ describe('run analysis API', () => {
   it('lists one category’s questions with the verdict that explains them, or chosen records in order', async () => {
     const r = records;
     const run = runWith({ 'epoch-1.jsonl': [row(0, ownPath(r[0]!), true), row(1, `zz_qq\n### ${r[1]!.answer}`, true), row(2, `### ${otherLeaf(r[2]!)}`, false)] });
-    const hallucinated = await api.call('analysis.questions', { id: run.id, category: 'hallucination' }, ipc);
+    const hallucinated = await api.call('analysis.questions', { id: run.id, category: 'hallucination' });
     expect(hallucinated.total).toBe(1);
     expect(hallucinated.rows[0]).toMatchObject({ idx: 1, verdict: { category: 'hallucination', bad_step: 1 } });
     expect(hallucinated.rows[0]!.verdict!.explanation).toMatch(/zz_qq|node/);
 
-    const chosen = await api.call('analysis.questions', { id: run.id, indices: [2, 0, 99] }, ipc);
+    const chosen = await api.call('analysis.questions', { id: run.id, indices: [2, 0, 99] });
     expect(chosen.rows.map((entry) => [entry.idx, entry.verdict?.category])).toEqual([
       [2, 'incorrect_label'],
       [0, 'correct_path'],
     ]);
-    const wrong = await api.call('analysis.questions', { id: run.id, filter: 'wrong' }, ipc);
+    const wrong = await api.call('analysis.questions', { id: run.id, filter: 'wrong' });
     expect(wrong.rows.map((entry) => entry.idx)).toEqual([2]);
-    expect(await api.call('analysis.record', { id: run.id, index: 2 }, ipc)).toMatchObject({ index: 2, question: r[2]!.question, edges: r[2]!.edges });
+    expect(await api.call('analysis.record', { id: run.id, index: 2 })).toMatchObject({ index: 2, question: r[2]!.question, edges: r[2]!.edges });
   });
 
   it('says what is wrong instead of failing: no predictions, another dataset, records without graphs', async () => {
     const none = runWith({});
-    expect((await api.call('analysis.run', { id: none.id }, ipc)).problem).toMatch(/no predictions yet/);
+    expect((await api.call('analysis.run', { id: none.id })).problem).toMatch(/no predictions yet/);
 
     const foreign = runWith({ 'epoch-1.jsonl': [row(0, '### x', false), row(40, '### y', false)] });
-    const analysis = await api.call('analysis.run', { id: foreign.id }, ipc);
+    const analysis = await api.call('analysis.run', { id: foreign.id });
     expect(analysis.files[0]!.categories).toBeNull();
     expect(analysis.files[0]!.problem).toMatch(/record 40 is not in .*valid\.json \(6 records\)/);
-    await expect(api.call('analysis.questions', { id: foreign.id }, ipc)).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/record 40/) });
-    await expect(api.call('analysis.record', { id: foreign.id, index: 40 }, ipc)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(api.call('analysis.questions', { id: foreign.id })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringMatching(/record 40/) });
+    await expect(api.call('analysis.record', { id: foreign.id, index: 40 })).rejects.toMatchObject({ code: 'not_found' });
 
     const plainPath = join(home.path, 'plain.json');
     writeFileSync(plainPath, JSON.stringify([{ question: 'Is it?', steps: ['yes'], answer: 'True' }]));
     const plain = runWith({ 'epoch-1.jsonl': [row(0, 'yes ### True', true)] }, plainPath);
-    const plainAnalysis = await api.call('analysis.run', { id: plain.id }, ipc);
+    const plainAnalysis = await api.call('analysis.run', { id: plain.id });
     expect(plainAnalysis).toMatchObject({ graph: false, problem: null });
     expect(plainAnalysis.files[0]).toMatchObject({ categories: null, accuracy: 1, problem: null });
-    await expect(api.call('analysis.questions', { id: plain.id, category: 'hallucination' }, ipc)).rejects.toMatchObject({ message: expect.stringMatching(/no graph records/) });
-    await expect(api.call('analysis.questions', { id: plain.id, file: '../run.json' }, ipc)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(api.call('analysis.questions', { id: plain.id, category: 'hallucination' })).rejects.toMatchObject({ message: expect.stringMatching(/no graph records/) });
+    await expect(api.call('analysis.questions', { id: plain.id, file: '../run.json' })).rejects.toMatchObject({ code: 'not_found' });
 
     const missing = runWith({ 'epoch-1.jsonl': [row(0, '### x', false)] }, join(home.path, 'gone.json'));
-    expect((await api.call('analysis.run', { id: missing.id }, ipc)).problem).toMatch(/gone\.json/);
+    expect((await api.call('analysis.run', { id: missing.id })).problem).toMatch(/gone\.json/);
   });
 });
 
 describe('runs.delete', () => {
   let home: ReturnType<typeof tempDir>;
   let workbench: Workbench;
-  let api: Api;
+  let api: DispatchedApi;
   beforeEach(() => {
     home = tempDir();
     workbench = new Workbench(home.path);
-    api = new Api(new ApiDispatcher(workbench));
+    api = new DispatchedApi(workbench);
   });
   afterEach(async () => {
     await workbench.datasetJobs.close();
@@ -162,10 +152,10 @@ describe('runs.delete', () => {
     const done = workbench.store.create(config, {});
     workbench.store.update(done.id, { status: 'completed' });
     writeFileSync(join(done.dir, 'events.jsonl'), '');
-    await api.call('runs.delete', { id: done.id }, ipc);
-    expect((await api.call('runs.list', {}, ipc)).map((run) => run.id)).toEqual([kept.id]);
-    await expect(api.call('runs.get', { id: done.id }, ipc)).rejects.toMatchObject({ code: 'not_found' });
-    await expect(api.call('runs.delete', { id: kept.id }, ipc)).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/queued: cancel it first/) });
+    await api.call('runs.delete', { id: done.id });
+    expect((await api.call('runs.list', {})).map((run) => run.id)).toEqual([kept.id]);
+    await expect(api.call('runs.get', { id: done.id })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(api.call('runs.delete', { id: kept.id })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/queued: cancel it first/) });
     expect(workbench.store.has(kept.id)).toBe(true);
   });
 
@@ -173,7 +163,7 @@ describe('runs.delete', () => {
     const outside = join(home.path, 'elsewhere', 'run');
     const run = workbench.store.create(config, {}, outside);
     workbench.store.update(run.id, { status: 'failed' });
-    await api.call('runs.delete', { id: run.id }, ipc);
+    await api.call('runs.delete', { id: run.id });
     expect(workbench.store.has(run.id)).toBe(false);
     const { existsSync } = await import('node:fs');
     expect(existsSync(outside)).toBe(false);
@@ -181,6 +171,6 @@ describe('runs.delete', () => {
 
   it('keeps val_path, seed and eval_of in the summary', async () => {
     const run = workbench.store.create({ ...config, seed: 7 }, {}, undefined, { run: 'source', checkpoint: 'best' });
-    expect(await api.call('runs.get', { id: run.id }, ipc)).toMatchObject({ run: { val_path: '/v.json', seed: 7, eval_of: { run: 'source', checkpoint: 'best' } } });
+    expect(await api.call('runs.get', { id: run.id })).toMatchObject({ run: { val_path: '/v.json', seed: 7, eval_of: { run: 'source', checkpoint: 'best' } } });
   });
 });

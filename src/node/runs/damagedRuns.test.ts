@@ -7,43 +7,27 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, type MethodName, type RequestOf, type ResponseOf } from '../../common/api.js';
 import { RunConfigSchema } from '../../common/config.js';
 import { EVENT_SCHEMA_VERSION } from '../../common/events.js';
 import type { RunRecord } from '../../common/runs.js';
-import { ApiDispatcher } from '../api/dispatch.js';
+import { DispatchedApi } from '../testing/dispatchedApi.js';
 import { tempDir } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
 import { jsonErrorOffset, jsonProblem } from './runDamage.js';
 
-const ipc = { transport: 'ipc' as const };
 
-/** The dispatcher's reply unwrapped as a client sees it: the result, or the error thrown. */
-class Api {
-  constructor(private readonly dispatcher: ApiDispatcher) {}
-  async call<M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
-    const reply = await this.dispatcher.call(method, request, ipc);
-    if (!reply.ok) throw new ApiError(reply.error.code, reply.error.message, reply.error.issues);
-    return reply.result as ResponseOf<M>;
-  }
-  async error(method: MethodName, request: { id: string }): Promise<ApiError> {
-    const reply = await this.dispatcher.call(method, request, ipc);
-    if (reply.ok) throw new Error(`${method} answered instead of failing`);
-    return new ApiError(reply.error.code, reply.error.message);
-  }
-}
 
 const log = (message: string, t = 1): string => JSON.stringify({ v: EVENT_SCHEMA_VERSION, t, type: 'log', level: 'info', message });
 
 describe('damaged runs', () => {
   let home: ReturnType<typeof tempDir>;
   let workbench: Workbench;
-  let api: Api;
+  let api: DispatchedApi;
 
   beforeEach(() => {
     home = tempDir();
     workbench = new Workbench(home.path);
-    api = new Api(new ApiDispatcher(workbench));
+    api = new DispatchedApi(workbench);
   });
   afterEach(async () => {
     await workbench.datasetJobs.close();
@@ -175,7 +159,7 @@ describe('damaged runs', () => {
     writeFileSync(recordPath(bad), '\0'.repeat(300));
     const restarted = new Workbench(home.path);
     try {
-      const listed = await new Api(new ApiDispatcher(restarted)).call('runs.list', {});
+      const listed = await new DispatchedApi(restarted).call('runs.list', {});
       expect(listed.map((run) => [run.id, run.status]).sort()).toEqual(
         [
           [good.id, 'completed'],

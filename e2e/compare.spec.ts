@@ -6,76 +6,29 @@
  * question from that list is shown side by side — CoT's written path on the graph, Coconut's node
  * values after exporting its checkpoint from the page. The report and the grid download.
  */
-import { expect, test, type APIRequestContext, type Download, type Page } from '@playwright/test';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { createRandom } from '../src/node/datasets/random.js';
-import { generateReachabilityRecord, resolveReachabilityParams } from '../src/node/datasets/reachability.js';
+import { expect, test, type Download, type Page } from '@playwright/test';
 import { startServedWorkbench, type ServedWorkbench } from './serveHost.js';
+import { callApi, createRun, TINY_MODEL, TINY_TRAINING, waitForCompleted, writeGraphDataset } from './tinyRuns.js';
 
 test.describe.configure({ mode: 'serial' });
 
 let served: ServedWorkbench;
 const ids = { cot: '', coconut: '', evaluation: '' };
 
-/** Graph questions as the quickstart writes them (6–8 nodes, 2–3 steps, each edge one token). */
-function writeGraphDataset(home: string): { train: string; valid: string; test: string } {
-  const dir = join(home, 'datasets', 'graphs');
-  mkdirSync(dir, { recursive: true });
-  const params = resolveReachabilityParams({ preset: 'small', minNodes: 6, maxNodes: 8 });
-  const rng = createRandom(11);
-  const records = (count: number) => Array.from({ length: count }, () => generateReachabilityRecord(rng, params));
-  const paths = { train: join(dir, 'train.json'), valid: join(dir, 'valid.json'), test: join(dir, 'test.json') };
-  writeFileSync(paths.train, JSON.stringify(records(1000)));
-  writeFileSync(paths.valid, JSON.stringify(records(16)));
-  writeFileSync(paths.test, JSON.stringify(records(12)));
-  return paths;
-}
-
-async function callApi<T>(request: APIRequestContext, method: string, body: unknown): Promise<T> {
-  const response = await request.post(new URL(`/api/${method}`, served.baseUrl).toString(), {
-    headers: { authorization: `Bearer ${served.token}` },
-    data: body,
-  });
-  const reply = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
-  if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-  return reply.result as T;
-}
-
-async function finished(request: APIRequestContext, id: string): Promise<void> {
-  await expect
-    .poll(
-      async () => {
-        const { run } = await callApi<{ run: { status: string; last_error: string | null } }>(request, 'runs.get', { id });
-        if (run.status === 'failed' || run.status === 'cancelled') throw new Error(`run ${id} ${run.status}: ${run.last_error}`);
-        return run.status;
-      },
-      { timeout: 300_000, intervals: [2000] },
-    )
-    .toBe('completed');
-}
-
-const tinyModel = { n_layer: 1, n_embd: 32, n_head: 2, n_positions: 128 };
-
-test.beforeAll(async ({ request }) => {
+test.beforeAll(async () => {
   test.setTimeout(600_000);
   served = await startServedWorkbench();
-  const data = writeGraphDataset(served.home);
+  const data = writeGraphDataset(served.home, 11, { train: 1000, valid: 16, test: 12 });
+  const common = { ...TINY_TRAINING, batch_size_training: 16, train_path: data.train, val_path: data.valid };
   // CoT gets a little more room (4 epochs, a wider layer): enough to write edges, so its paths have something to draw.
-  const common = { batch_size_training: 16, lr: 0.003, train_path: data.train, val_path: data.valid, max_new_tokens: 12, num_threads: 1, offline_model: tinyModel };
-  const cot = await callApi<{ id: string }>(request, 'runs.create', { config_yaml: stringify({ name: 'e2e-cot', cot: true, num_epochs: 4, ...common, lr: 0.003, offline_model: { ...tinyModel, n_embd: 64 } }) });
-  const coconut = await callApi<{ id: string }>(request, 'runs.create', {
-    config_yaml: stringify({ name: 'e2e-coconut', coconut: true, c_thought: 1, epochs_per_stage: 1, max_latent_stage: 1, num_epochs: 2, ...common }),
-  });
-  ids.cot = cot.id;
-  ids.coconut = coconut.id;
-  await finished(request, ids.cot);
-  await finished(request, ids.coconut);
+  ids.cot = await createRun(served, { name: 'e2e-cot', cot: true, num_epochs: 4, ...common, offline_model: { ...TINY_MODEL, n_embd: 64 } });
+  ids.coconut = await createRun(served, { name: 'e2e-coconut', coconut: true, c_thought: 1, epochs_per_stage: 1, max_latent_stage: 1, num_epochs: 2, ...common });
+  await waitForCompleted(served, ids.cot);
+  await waitForCompleted(served, ids.coconut);
   // The paper's analysis: the trained Coconut run on a held-out split, `<eot>` forced after k = 0 and 1 thoughts.
-  const evaluation = await callApi<{ id: string }>(request, 'runs.evaluate', { id: ids.coconut, checkpoint: 'best', dataset: data.test, thoughts: { from: 0, to: 1 } });
+  const evaluation = await callApi<{ id: string }>(served, 'runs.evaluate', { id: ids.coconut, checkpoint: 'best', dataset: data.test, thoughts: { from: 0, to: 1 } });
   ids.evaluation = evaluation.id;
-  await finished(request, ids.evaluation);
+  await waitForCompleted(served, ids.evaluation);
 });
 test.afterAll(async () => {
   await served?.stop();

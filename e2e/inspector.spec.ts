@@ -4,48 +4,21 @@
  * ONNX bundle from the page, then inspected — the thoughts, the logit lens and the graph's node
  * values must follow the k slider.
  */
-import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { createRandom } from '../src/node/datasets/random.js';
-import { generateReachabilityRecord, resolveReachabilityParams } from '../src/node/datasets/reachability.js';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { startServedWorkbench, type ServedWorkbench } from './serveHost.js';
+import { createRun, TINY_TRAINING, writeGraphDataset } from './tinyRuns.js';
 
 test.describe.configure({ mode: 'serial' });
 
 let served: ServedWorkbench;
 let runId: string;
 
-/** Graph questions as the quickstart writes them (6–8 nodes, 2–3 steps, each edge one token). */
-function writeGraphDataset(home: string): { train: string; valid: string } {
-  const dir = join(home, 'datasets', 'graphs');
-  mkdirSync(dir, { recursive: true });
-  const params = resolveReachabilityParams({ preset: 'small', minNodes: 6, maxNodes: 8 });
-  const rng = createRandom(7);
-  const records = (count: number) => Array.from({ length: count }, () => generateReachabilityRecord(rng, params));
-  const paths = { train: join(dir, 'train.json'), valid: join(dir, 'valid.json') };
-  writeFileSync(paths.train, JSON.stringify(records(600)));
-  writeFileSync(paths.valid, JSON.stringify(records(16)));
-  return paths;
-}
-
-async function callApi<T>(request: APIRequestContext, method: string, body: unknown): Promise<T> {
-  const response = await request.post(new URL(`/api/${method}`, served.baseUrl).toString(), {
-    headers: { authorization: `Bearer ${served.token}` },
-    data: body,
-  });
-  const reply = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
-  if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-  return reply.result as T;
-}
-
-test.beforeAll(async ({ request }) => {
+test.beforeAll(async () => {
   test.setTimeout(300_000);
   served = await startServedWorkbench();
-  const data = writeGraphDataset(served.home);
+  const data = writeGraphDataset(served.home, 7, { train: 600, valid: 16 });
   // Through stage 2 (two thoughts) in three short epochs: the checkpoint has thoughts to inspect.
-  const config = stringify({
+  runId = await createRun(served, {
     name: 'e2e-inspect',
     coconut: true,
     c_thought: 1,
@@ -53,15 +26,10 @@ test.beforeAll(async ({ request }) => {
     max_latent_stage: 2,
     num_epochs: 3,
     batch_size_training: 16,
-    lr: 0.003,
+    ...TINY_TRAINING,
     train_path: data.train,
     val_path: data.valid,
-    max_new_tokens: 12,
-    num_threads: 1,
-    offline_model: { n_layer: 1, n_embd: 32, n_head: 2, n_positions: 128 },
   });
-  const run = await callApi<{ id: string }>(request, 'runs.create', { config_yaml: config });
-  runId = run.id;
 });
 test.afterAll(async () => {
   await served?.stop();

@@ -5,12 +5,12 @@
  * form, fill a checkpoint from the picker when the Coconut template's `resume: 1` has none, and
  * delete a run after confirming (a running one is refused with the host's reason).
  */
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { tinyRecords } from '../src/node/testing/fixtures.js';
 import { startServedWorkbench, type ServedWorkbench } from './serveHost.js';
+import { callApi, createRun, runStatus, TINY_TRAINING, waitForCompleted } from './tinyRuns.js';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -18,25 +18,9 @@ let served: ServedWorkbench;
 const ids = { alpha: '', beta: '', gamma: '' };
 const data = { train: '', valid: '', otherValid: '' };
 
-async function callApi<T>(request: APIRequestContext, method: string, body: unknown): Promise<T> {
-  const response = await request.post(new URL(`/api/${method}`, served.baseUrl).toString(), {
-    headers: { authorization: `Bearer ${served.token}` },
-    data: body,
-  });
-  const reply = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };
-  if (!reply.ok) throw new Error(`${method}: ${reply.error?.message}`);
-  return reply.result as T;
-}
+const tiny = { ...TINY_TRAINING, batch_size_training: 8 };
 
-async function statusOf(request: APIRequestContext, id: string): Promise<string> {
-  const { run } = await callApi<{ run: { status: string; last_error: string | null } }>(request, 'runs.get', { id });
-  if (run.status === 'failed') throw new Error(`run ${id} failed: ${run.last_error}`);
-  return run.status;
-}
-
-const tiny = { batch_size_training: 8, lr: 0.003, max_new_tokens: 12, num_threads: 1, offline_model: { n_layer: 1, n_embd: 32, n_head: 2, n_positions: 128 } };
-
-test.beforeAll(async ({ request }) => {
+test.beforeAll(async () => {
   test.setTimeout(420_000);
   served = await startServedWorkbench();
   for (const name of ['small', 'other']) mkdirSync(join(served.home, 'datasets', name), { recursive: true });
@@ -46,15 +30,12 @@ test.beforeAll(async ({ request }) => {
   writeFileSync(data.train, JSON.stringify(tinyRecords(48, 3)));
   writeFileSync(data.valid, JSON.stringify(tinyRecords(8, 4)));
   writeFileSync(data.otherValid, JSON.stringify(tinyRecords(8, 5)));
-  const create = async (config: Record<string, unknown>) =>
-    (await callApi<{ id: string }>(request, 'runs.create', { config_yaml: stringify({ ...tiny, train_path: data.train, ...config }) })).id;
+  const create = (config: Record<string, unknown>) => createRun(served, { ...tiny, train_path: data.train, ...config });
   // Created in this order, so newest first is gamma, beta, alpha.
   ids.alpha = await create({ name: 'alpha-cot', cot: true, num_epochs: 1, val_path: data.valid });
   ids.beta = await create({ name: 'beta-coconut', coconut: true, c_thought: 1, epochs_per_stage: 1, max_latent_stage: 1, num_epochs: 2, val_path: data.valid });
   ids.gamma = await create({ name: 'gamma-cot', cot: true, num_epochs: 1, val_path: data.otherValid });
-  for (const id of Object.values(ids)) {
-    await expect.poll(() => statusOf(request, id), { timeout: 300_000, intervals: [1000] }).toBe('completed');
-  }
+  for (const id of Object.values(ids)) await waitForCompleted(served, id);
 });
 test.afterAll(async () => {
   await served?.stop();
@@ -191,7 +172,7 @@ test("the Coconut template's resume: 1 warns without a checkpoint, and the picke
   await expect(page.getByTestId('config-warnings')).toHaveCount(0);
 });
 
-test('delete asks first (Escape keeps the run, Enter deletes it), and a running run is refused with the reason', async ({ page, request }) => {
+test('delete asks first (Escape keeps the run, Enter deletes it), and a running run is refused with the reason', async ({ page }) => {
   await openRuns(page);
   await runAction(page, 'gamma-cot', 'delete');
   const dialog = openDialog(page, 'delete-dialog');
@@ -210,18 +191,14 @@ test('delete asks first (Escape keeps the run, Enter deletes it), and a running 
   expect(existsSync(join(served.home, 'runs', ids.gamma))).toBe(false);
 
   // A run still training: the host says no, and why; nothing is removed.
-  const busy = (
-    await callApi<{ id: string }>(request, 'runs.create', {
-      config_yaml: stringify({ ...tiny, name: 'busy-cot', cot: true, num_epochs: 500, train_path: data.train, val_path: data.valid }),
-    })
-  ).id;
-  await expect.poll(() => statusOf(request, busy), { timeout: 120_000 }).toBe('running');
+  const busy = await createRun(served, { ...tiny, name: 'busy-cot', cot: true, num_epochs: 500, train_path: data.train, val_path: data.valid });
+  await expect.poll(() => runStatus(served, busy), { timeout: 120_000 }).toBe('running');
   await expect(row(page, 'busy-cot')).toHaveAttribute('data-status', 'running');
   await runAction(page, 'busy-cot', 'delete');
   await page.keyboard.press('Enter');
   await expect(openDialog(page, 'delete-dialog').getByTestId('delete-dialog-error')).toContainText('cancel it first');
   await page.keyboard.press('Escape');
   await expect(row(page, 'busy-cot')).toHaveCount(1);
-  await callApi(request, 'runs.cancel', { id: busy });
-  await expect.poll(() => statusOf(request, busy), { timeout: 60_000 }).toBe('cancelled');
+  await callApi(served, 'runs.cancel', { id: busy });
+  await expect.poll(() => runStatus(served, busy), { timeout: 60_000 }).toBe('cancelled');
 });

@@ -5,6 +5,9 @@ Thought feedback runs one pass per thought over the *whole batch*, so every samp
 latent reaches the latest first-latent column of the batch; samples without thoughts keep their
 place (their ordinary tokens simply ride along in the single-position passes). Position ids
 count real tokens only, so a left-padded sample sees exactly the positions it would see alone.
+Training aligns every method whose samples carry markers (the method table's ``markers``), as
+the reference's collator does: pause as thought too, where nothing is fed back and the padding
+changes no loss; pause tokens (no markers) keep their place.
 
     xxxxxxxxxx<L><L>xxxxx--        x: token, <L>: latent, -: pad (attention 0)
     -----xxxxx<L>xxxxxxxx--

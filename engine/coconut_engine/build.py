@@ -31,9 +31,11 @@ from transformers import (
 )
 
 from .checkpoint import load_checkpoint
-from .config import METHODS_WITH_MARKERS, OFFLINE_MODEL_ID, OfflineModelConfig, RunConfig
+from .config import OFFLINE_MODEL_ID, OfflineModelConfig, RunConfig
 from .data import Record
 from .errors import ConfigError
+from .frontier import vocabulary_texts
+from .methods import has_markers
 from .tokenizer import (
     BOT,
     EOT,
@@ -80,7 +82,9 @@ def build_model(config: RunConfig, train_records: Sequence[Record] | None) -> Bu
 def _offline(config: RunConfig, train_records: Sequence[Record] | None) -> BuiltModel:
     if not train_records:
         raise ConfigError("the offline model builds its vocabulary from the training set, which is empty", where="train_path")
-    codec = build_word_level_codec(word_level_texts(train_records))
+    # Frontier targets are node names, which edge tokens ("3_7") alone would leave out of the vocabulary.
+    node_names = vocabulary_texts(train_records) if config.frontier_supervision else []
+    codec = build_word_level_codec(word_level_texts(train_records) + node_names)
     size = config.offline_model
     causal_lm = offline_gpt2(codec, size)
     seed = initialise_marker_embeddings(causal_lm, codec)
@@ -144,7 +148,7 @@ def _from_checkpoint(config: RunConfig) -> BuiltModel:
     notes = [f"loaded {config.load_model_path} ({checkpoint['method']}, {checkpoint['epoch']} epochs)"]
     if checkpoint["model_id"] != config.model_id:
         notes.append(f"the checkpoint's model ({checkpoint['model_id']}) is used; model_id '{config.model_id}' is ignored")
-    if config.method in METHODS_WITH_MARKERS and checkpoint["method"] not in METHODS_WITH_MARKERS:
+    if has_markers(config.method) and not has_markers(checkpoint["method"]):
         seed = initialise_marker_embeddings(causal_lm, codec)
         notes.append(f"the checkpoint was trained without thought markers: their embeddings start as a copy of '{seed}'")
     return BuiltModel(causal_lm, codec, checkpoint["model_id"], "checkpoint", checkpoint, notes)

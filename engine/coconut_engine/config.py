@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import math
 import re
@@ -25,7 +26,7 @@ import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal, cast
+from typing import Any, ClassVar, Literal
 
 import jsonschema
 import yaml
@@ -34,20 +35,14 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.tokens import DirectiveToken
 
 from .errors import ConfigError
+from .methods import METHOD_FLAGS, METHODS, METHODS_WITH_MARKERS, UNFLAGGED_METHOD, Method
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 CONFIG_SCHEMA_PATH = SCHEMA_DIR / "config.schema.json"
 
 OFFLINE_MODEL_ID = "offline-gpt2"
 
-Method = Literal["coconut", "cot", "no_cot", "no_thoughts", "pause_token", "icot", "pause_as_thought"]
 ResetPolicy = Literal["per_epoch", "per_stage", "never"]
-
-# The method flags, in the order `methodOf` (src/common/config.ts) tests them.
-METHOD_FLAGS: tuple[str, ...] = ("coconut", "cot", "no_cot", "no_thoughts", "pause_token", "icot")
-
-# The methods whose samples carry <bot>, <latent>... and <eot> (so a thought count can be forced).
-METHODS_WITH_MARKERS: tuple[str, ...] = ("coconut", "pause_as_thought")
 
 # The YAML 1.1 spellings of booleans, which YAML 1.2 reads as text (yaml11BooleanHint in src/common/configMessages.ts).
 _YAML_11_BOOLEANS = frozenset({"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"})
@@ -119,12 +114,13 @@ class RunConfig:
     icot: bool
     icot_tokens_per_epoch: int
     icot_smoothing: float | None
+    frontier_supervision: bool  # coconut / pause_as_thought: stage j names a node j+1 edges from the root (frontier.py)
 
     @property
     def method(self) -> Method:
         """Same rule as ``methodOf`` on the TypeScript side: with no flag set the curriculum's
         ``<latent>`` placeholders stay ordinary learned tokens ("pause as thought")."""
-        return cast(Method, next((flag for flag in METHOD_FLAGS if getattr(self, flag)), "pause_as_thought"))
+        return next((spec.name for spec in METHODS.values() if spec.flag is not None and getattr(self, spec.flag)), UNFLAGGED_METHOD)
 
     @property
     def model_source(self) -> str:
@@ -309,42 +305,78 @@ def _check_semantics(config: RunConfig) -> None:
             f"'special_token' marks a 'pause as thought' run, but method flag '{flags[0]}' is also true; set one or the other",
             where="special_token",
         )
-    if config.precision == "fp32" and config.bf16:
-        raise ConfigError("config keys 'precision: fp32' and 'bf16: true' contradict each other; drop one", where="precision")
-    if config.processes == 1 and config.distributed == "fsdp":
-        raise ConfigError("config key 'distributed': fsdp shards the model over several processes; set processes above 1", where="distributed")
-    if config.local and not config.local_path:
-        raise ConfigError("config key 'local' is true but 'local_path' is not set: give the folder of a saved model", where="local_path")
-    model = config.offline_model
-    if model.n_embd % model.n_head != 0:
+    # A forced thought count without only_eval is the rule table's (below) to report.
+    if config.eval_thoughts is not None and config.only_eval and config.method not in METHODS_WITH_MARKERS:
         raise ConfigError(
-            f"config key 'offline_model.n_head': n_embd ({model.n_embd}) must be divisible by n_head ({model.n_head})",
-            where="offline_model.n_head",
+            f"config key 'eval_thoughts' needs continuous thoughts, but method '{config.method}' has no thought markers "
+            f"(use it with {' or '.join(METHODS_WITH_MARKERS)})",
+            where="eval_thoughts",
         )
-    if config.only_eval and config.load_model_path is None:
-        raise ConfigError("only_eval needs a checkpoint to evaluate: set load_model_path", where="load_model_path")
-    if config.eval_thoughts is not None:
-        if not config.only_eval:
-            raise ConfigError(
-                "config key 'eval_thoughts' forces thought counts when evaluating a checkpoint: set only_eval (and load_model_path)",
-                where="eval_thoughts",
-            )
+    if config.frontier_supervision:
         if config.method not in METHODS_WITH_MARKERS:
             raise ConfigError(
-                f"config key 'eval_thoughts' needs continuous thoughts, but method '{config.method}' has no thought markers "
+                f"config key 'frontier_supervision' trains what continuous thoughts hold, but method '{config.method}' has no thoughts "
                 f"(use it with {' or '.join(METHODS_WITH_MARKERS)})",
-                where="eval_thoughts",
+                where="frontier_supervision",
             )
-        if config.eval_stage != "current":
+        if not config.curriculum:
             raise ConfigError(
-                "config keys 'eval_thoughts' and 'eval_stage' both fix the thought count at evaluation; drop one",
-                where="eval_thoughts",
+                "config key 'frontier_supervision' supervises the curriculum's stages, but 'curriculum: false' trains only the final stage, "
+                "where the target is the answer; drop one",
+                where="frontier_supervision",
             )
-    if not config.only_eval and config.resume >= config.num_epochs:
-        raise ConfigError(
-            f"config key 'resume': skipping {config.resume} epochs leaves nothing to train (num_epochs is {config.num_epochs})",
-            where="resume",
-        )
+    _check_rules(config.to_dict())
+
+
+# ---- rules between keys ------------------------------------------------------------------------
+# The table src/common/configRules.ts, as `npm run schemas` writes it: the workbench checks the
+# same rules (semanticIssues in src/node/runs/configText.ts), so neither side holds a copy.
+
+CONFIG_RULES_PATH = SCHEMA_DIR / "config.rules.json"
+
+
+@functools.cache
+def load_rules() -> list[dict[str, Any]]:
+    rules: list[dict[str, Any]] = json.loads(CONFIG_RULES_PATH.read_text(encoding="utf-8"))["rules"]
+    return rules
+
+
+def _value_at(values: Mapping[str, Any], key: str) -> Any:
+    value: Any = values
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _same(value: Any, expected: Any) -> bool:
+    """JSON equality: true is not 1, and null only equals null."""
+    if isinstance(value, bool) or isinstance(expected, bool) or value is None or expected is None:
+        return value is expected
+    return bool(value == expected)
+
+
+def _holds(values: Mapping[str, Any], clause: dict[str, Any]) -> bool:
+    value = _value_at(values, clause["key"])
+    if "is" in clause:
+        return _same(value, clause["is"])
+    if "isNot" in clause:
+        return not _same(value, clause["isNot"])
+    other = _value_at(values, clause.get("atLeastKey") or clause["notMultipleOfKey"])
+    if not all(isinstance(number, (int, float)) and not isinstance(number, bool) for number in (value, other)):
+        return False
+    if "atLeastKey" in clause:
+        return bool(value >= other)
+    if "notMultipleOfKey" in clause:
+        return bool(value % other != 0)
+    raise ValueError(f"config.rules.json: a clause this engine cannot read: {clause}")
+
+
+def _check_rules(values: Mapping[str, Any]) -> None:
+    """Raise at the first broken rule of the table, naming its key."""
+    for rule in load_rules():
+        if all(_holds(values, clause) for clause in rule["when"]):
+            message = re.sub(r"\{([\w.]+)\}", lambda found: str(_value_at(values, found.group(1))), rule["message"])
+            raise ConfigError(f"config key '{rule['path']}': {message}", where=rule["path"])
 
 
 # ---- reading the YAML -------------------------------------------------------------------------

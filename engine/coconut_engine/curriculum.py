@@ -4,23 +4,30 @@ Training sample at stage k (the reference implementation's layout):
 
     question+"\\n" · <bot> · <latent>×(k·c) · <eot> · remaining steps (each +"\\n") · "### "+answer · <eos>
 
-with labels -100 on the question, the markers and the thoughts. Per method:
+with labels -100 on the question, the markers and the thoughts. A method is its properties in
+the method table (methods.py, defined in src/common/methods.ts): whether the markers appear
+(``markers``), whether thoughts are fed back as hidden states (``feedback``, model.py), how the
+stage follows the epoch (``curriculum``), thoughts per removed step (``thoughts_per_step``: c or
+0), and whether stage 0 writes the steps (``writes_steps``). Per method:
 
-* ``coconut``          the curriculum above; thoughts are fed back as hidden states (model.py).
+* ``coconut``          markers, feedback, the curriculum above.
 * ``pause_as_thought`` the same layout, but ``<latent>`` is an ordinary learned token.
 * ``cot``              stage 0 for ever, and no markers (the reference drops them for cot).
 * ``no_cot``           question → "### answer" only: every step removed, no thoughts, no markers.
-* ``no_thoughts``      steps removed by the same curriculum, c = 0, no markers ("w/o thought").
-* ``pause_token``      question · <latent>×(max_latent_stage·c) · "### answer": learned pause
-                       tokens (the ``<latent>`` token, never fed back), no steps, no markers,
-                       no curriculum (Goyal et al., 2023, as the Coconut paper's baseline).
-* ``icot``             stepwise internalization (Deng et al., 2024): no markers, no thoughts; at
-                       stage k (= epoch k) the first k·``icot_tokens_per_epoch`` tokens of the
-                       reasoning (the steps' tokens, joined) are removed, plus o more per sample
-                       with P(o) ∝ exp(−λ·o) ("removal smoothing", λ = ``icot_smoothing``).
-                       Removal is by token, so a step can be cut in the middle.
+* ``no_thoughts``      steps removed by the same curriculum, 0 thoughts per step, no markers
+                       ("w/o thought").
+* ``pause_token``      question · <latent>×(max_latent_stage·c) · "### answer": the final stage's
+                       thoughts from the first epoch without markers, so learned pause tokens (the
+                       ``<latent>`` token, never fed back), no steps, no curriculum (Goyal et al.,
+                       2023, as the Coconut paper's baseline).
+* ``icot``             ``ICoTCurriculum``: stepwise internalization (Deng et al., 2024): no
+                       markers, no thoughts; at stage k (= epoch k) the first
+                       k·``icot_tokens_per_epoch`` tokens of the reasoning (the steps' tokens,
+                       joined) are removed, plus o more per sample with P(o) ∝ exp(−λ·o) ("removal
+                       smoothing", λ = ``icot_smoothing``). Removal is by token, so a step can be
+                       cut in the middle.
 
-``curriculum: false`` ("w/o curriculum") trains the methods with stages at their final stage from
+``curriculum: false`` ("w/o curriculum") trains the latent-curriculum methods at their final stage from
 the first epoch: every step removed, the final stage's thoughts.
 
 Faithful to the reference in two details worth knowing:
@@ -45,8 +52,9 @@ import math
 import random
 from dataclasses import dataclass
 
-from .config import Method, RunConfig
+from .config import RunConfig
 from .data import Record
+from .methods import Method, MethodSpec, method_spec
 from .tokenizer import TextCodec
 
 IGNORE_INDEX = -100
@@ -104,6 +112,10 @@ class StagePlan:
 
 @dataclass(frozen=True)
 class Curriculum:
+    """Stages and sample layouts for the methods with a latent curriculum or none (``coconut``,
+    ``pause_as_thought``, ``no_thoughts``; ``cot``, ``no_cot``, ``pause_token``), driven by the
+    method's properties (methods.py). ``from_config`` gives iCoT its own ``ICoTCurriculum``."""
+
     method: Method
     c_thought: int
     epochs_per_stage: int
@@ -111,6 +123,7 @@ class Curriculum:
     pad_latent_to_max: bool
     uniform_prob: float
     use_curriculum: bool = True
+    # iCoT's schedule (config keys icot_tokens_per_epoch, icot_smoothing), used by ICoTCurriculum.
     icot_tokens_per_epoch: int = 8
     icot_smoothing: float | None = None
     # icot: the first stage at which every record has lost all its reasoning tokens (later
@@ -121,10 +134,13 @@ class Curriculum:
     eot_id: int = -1
     latent_id: int = -1
 
-    @classmethod
-    def from_config(cls, config: RunConfig, codec: TextCodec | None = None) -> Curriculum:
-        return cls(
-            method=config.method,
+    @staticmethod
+    def from_config(config: RunConfig, codec: TextCodec | None = None, method: Method | None = None) -> Curriculum:
+        """The curriculum of ``config``'s method (or of ``method``: a checkpoint's own)."""
+        method = method or config.method
+        kind = ICoTCurriculum if method_spec(method).curriculum == "icot" else Curriculum
+        return kind(
+            method=method,
             c_thought=config.c_thought,
             epochs_per_stage=config.epochs_per_stage,
             max_latent_stage=config.max_latent_stage,
@@ -139,26 +155,27 @@ class Curriculum:
         )
 
     def with_reasoning_lengths(self, records: list[EncodedRecord]) -> Curriculum:
-        """iCoT's stages end where the longest reasoning is gone; other methods ignore the data."""
-        if self.method != "icot":
-            return self
-        longest = max((sum(len(step) for step in record.steps) for record in records), default=0)
-        return dataclasses.replace(self, icot_final_stage=math.ceil(longest / self.icot_tokens_per_epoch))
+        """The curriculum once the training data is known (only iCoT's depends on it)."""
+        return self
 
-    # --- what the method implies ------------------------------------------------------------
+    # --- what the method implies (methods.py) -------------------------------------------------
+
+    @property
+    def spec(self) -> MethodSpec:
+        return method_spec(self.method)
 
     @property
     def uses_markers(self) -> bool:
         """``<bot>``/``<eot>`` (and ``<latent>``) appear only where thoughts can."""
-        return self.method in ("coconut", "pause_as_thought")
+        return self.spec.markers
 
     @property
     def feeds_back_thoughts(self) -> bool:
-        return self.method == "coconut"
+        return self.spec.feedback
 
     @property
     def thoughts_per_step(self) -> int:
-        return 0 if self.method == "no_thoughts" else self.c_thought
+        return self.spec.thoughts_per_step(self.c_thought)
 
     @property
     def final_stage(self) -> int:
@@ -167,14 +184,13 @@ class Curriculum:
 
     @property
     def pause_tokens(self) -> int:
-        """Pause tokens after the question (pause_token only): as many as Coconut's final thoughts."""
-        return self.max_latent_stage * self.c_thought if self.method == "pause_token" else 0
+        """Thoughts without markers: learned pause tokens after the question, as many as Coconut's
+        final thoughts (pause_token; every other method without markers has no thoughts)."""
+        return self.max_latent_stage * self.thoughts_per_step if self.spec.pause_tokens else 0
 
     def stage_of_epoch(self, epoch: int) -> int:
-        if self.method in ("cot", "no_cot", "pause_token"):
+        if self.spec.curriculum == "none":
             return 0
-        if self.method == "icot":
-            return epoch if self.icot_final_stage is None else min(epoch, self.icot_final_stage)
         if not self.use_curriculum:
             return self.final_stage
         return min(epoch // self.epochs_per_stage, self.final_stage)
@@ -183,12 +199,9 @@ class Curriculum:
 
     def removed_and_thoughts(self, stage: int, n_steps: int) -> tuple[int, int]:
         """(steps removed, thoughts) for one training sample at ``stage``."""
-        if self.method == "no_cot":
-            return n_steps, 0
-        if self.method == "pause_token":
-            return n_steps, self.pause_tokens
-        if self.method == "icot":
-            return 0, 0  # removal is by token (icot_removed_tokens); whole steps stay the upper bound
+        if not self.spec.writes_steps:
+            # no_cot, pause_token: the final stage's layout at every stage, thoughts padded to the max.
+            return n_steps, self.max_latent_stage * self.thoughts_per_step
         if stage > self.max_latent_stage:
             cap = self.max_latent_stage if self.pad_latent_to_max else min(n_steps, self.max_latent_stage)
             return n_steps, cap * self.thoughts_per_step
@@ -196,41 +209,23 @@ class Curriculum:
 
     def sample_stage(self, stage: int, n_steps: int, rng: random.Random) -> int:
         """The stage one sample trains at: with probability ``uniform_prob`` a uniform draw
-        from 0..#steps instead of the curriculum's."""
+        from 0..#steps instead of the curriculum's (for every method, as in the reference)."""
         if self.uniform_prob > 0 and rng.random() < self.uniform_prob:
             return rng.randint(0, n_steps)
         return stage
 
-    def icot_removed_tokens(self, stage: int, rng: random.Random | None) -> int:
-        """Reasoning tokens one iCoT sample loses at ``stage``: the schedule's, plus the smoothing
-        offset o ~ P(o) ∝ exp(−λ·o) (a geometric draw) when ``rng`` is given."""
-        removed = stage * self.icot_tokens_per_epoch
-        if rng is not None and self.icot_smoothing is not None:
-            # Inverse CDF of the geometric law with ratio q = exp(−λ); 1 − random() is in (0, 1].
-            removed += math.floor(math.log(1.0 - rng.random()) / -self.icot_smoothing)
-        return removed
-
     def draw_sample(self, record: EncodedRecord, stage: int, rng: random.Random) -> Sample:
         """One training sample at the epoch's ``stage``, with the method's per-sample draws
-        (``uniform_prob`` stages, iCoT removal smoothing)."""
-        if self.method == "icot":
-            return self.training_sample(record, stage, icot_removed=self.icot_removed_tokens(stage, rng))
+        (``uniform_prob`` stages here, iCoT's removal smoothing in ICoTCurriculum)."""
         return self.training_sample(record, self.sample_stage(stage, record.n_steps, rng))
 
-    def training_sample(self, record: EncodedRecord, stage: int, icot_removed: int | None = None) -> Sample:
-        if self.method == "icot":
-            removed_tokens = self.icot_removed_tokens(stage, None) if icot_removed is None else icot_removed
-            reasoning = [token for step in record.steps for token in step][removed_tokens:]
-            target = reasoning + record.answer
-            return Sample(input_ids=list(record.question) + target, labels=[IGNORE_INDEX] * len(record.question) + target, thoughts=0)
+    def training_sample(self, record: EncodedRecord, stage: int) -> Sample:
         removed, thoughts = self.removed_and_thoughts(stage, record.n_steps)
         prefix = list(record.question)
         if self.uses_markers:
             prefix += [self.bot_id] + [self.latent_id] * thoughts + [self.eot_id]
-        elif self.method == "pause_token":
-            prefix += [self.latent_id] * thoughts
         else:
-            thoughts = 0
+            prefix += [self.latent_id] * thoughts  # pause tokens (none for methods with 0 thoughts per step)
         target = [token for step in record.steps[removed:] for token in step] + record.answer
         return Sample(
             input_ids=prefix + target,
@@ -246,11 +241,9 @@ class Curriculum:
 
     def eval_prompt(self, record: EncodedRecord, stage: int) -> tuple[list[int], int]:
         """(prompt ids, thoughts): question + <bot> + thoughts + <eot> for greedy decoding
-        (question + pause tokens for pause_token)."""
-        if self.method == "pause_token":
-            return list(record.question) + [self.latent_id] * self.pause_tokens, self.pause_tokens
+        (question + pause tokens without markers)."""
         if not self.uses_markers:
-            return list(record.question), 0
+            return list(record.question) + [self.latent_id] * self.pause_tokens, self.pause_tokens
         thoughts = self.eval_thoughts(stage, record.n_steps)
         return list(record.question) + [self.bot_id] + [self.latent_id] * thoughts + [self.eot_id], thoughts
 
@@ -265,10 +258,7 @@ class Curriculum:
     def expected_reasoning_steps(self, stage: int, n_steps: int) -> int | None:
         """How many leading steps the model is no longer expected to write at ``stage`` (the
         rest should appear verbatim), or None when no reasoning text is expected at all."""
-        if self.method == "icot":
-            # Removal by token cuts steps in the middle: only the full reasoning compares exactly.
-            return 0 if stage == 0 else None
-        if self.method in ("no_cot", "pause_token") or stage > self.max_latent_stage:
+        if not self.spec.writes_steps or stage > self.max_latent_stage:
             return None
         return min(stage, n_steps)
 
@@ -282,14 +272,38 @@ class Curriculum:
             if plans and plans[-1].stage == stage:
                 plans[-1] = dataclasses.replace(plans[-1], last_epoch=epoch)
                 continue
-            removed, thoughts = self.removed_and_thoughts(stage, max_steps)
-            if self.method == "icot":
-                plans.append(StagePlan(stage, epoch, epoch, 0, 0, self.icot_label(stage)))
-                continue
-            if not self.uses_markers and self.method != "pause_token":
-                thoughts = 0
-            plans.append(StagePlan(stage, epoch, epoch, removed, thoughts, self.stage_label(stage, thoughts)))
+            plans.append(self.stage_plan(stage, epoch, max_steps))
         return plans
+
+    def stage_plan(self, stage: int, epoch: int, max_steps: int) -> StagePlan:
+        removed, thoughts = self.removed_and_thoughts(stage, max_steps)
+        return StagePlan(stage, epoch, epoch, removed, thoughts, self.stage_label(stage, thoughts))
+
+    def stage_label(self, stage: int, thoughts: int) -> str:
+        spec = self.spec
+        if spec.curriculum == "none":
+            if spec.writes_steps:
+                return f"stage {stage} · CoT"
+            return f"{thoughts} pause tokens · no CoT" if spec.pause_tokens else f"stage {stage} · no CoT"
+        if not spec.thoughts_per_c:  # steps removed, no thoughts in their place
+            if stage > self.max_latent_stage:
+                return f"stage {stage} · all steps removed"
+            return f"stage {stage} · {stage} {'step' if stage == 1 else 'steps'} removed"
+        noun = "thought" if thoughts == 1 else "thoughts"
+        if stage > self.max_latent_stage:
+            return f"stage {stage} · {thoughts} {noun} · no steps"
+        return f"stage {stage} · {thoughts} {noun}"
+
+    # --- iCoT's schedule (ICoTCurriculum builds its samples and stages by it) --------------------
+
+    def icot_removed_tokens(self, stage: int, rng: random.Random | None) -> int:
+        """Reasoning tokens one iCoT sample loses at ``stage``: the schedule's, plus the smoothing
+        offset o ~ P(o) ∝ exp(−λ·o) (a geometric draw) when ``rng`` is given."""
+        removed = stage * self.icot_tokens_per_epoch
+        if rng is not None and self.icot_smoothing is not None:
+            # Inverse CDF of the geometric law with ratio q = exp(−λ); 1 − random() is in (0, 1].
+            removed += math.floor(math.log(1.0 - rng.random()) / -self.icot_smoothing)
+        return removed
 
     def icot_label(self, stage: int) -> str:
         if stage == 0:
@@ -298,18 +312,39 @@ class Curriculum:
             return f"stage {stage} · all reasoning tokens removed"
         return f"stage {stage} · {self.icot_removed_tokens(stage, None)} CoT tokens removed"
 
-    def stage_label(self, stage: int, thoughts: int) -> str:
-        if self.method == "cot":
-            return "stage 0 · CoT"
-        if self.method == "no_cot":
-            return "stage 0 · no CoT"
-        if self.method == "pause_token":
-            return f"{thoughts} pause tokens · no CoT"
-        if self.method == "no_thoughts":
-            if stage > self.max_latent_stage:
-                return f"stage {stage} · all steps removed"
-            return f"stage {stage} · {stage} {'step' if stage == 1 else 'steps'} removed"
-        noun = "thought" if thoughts == 1 else "thoughts"
-        if stage > self.max_latent_stage:
-            return f"stage {stage} · {thoughts} {noun} · no steps"
-        return f"stage {stage} · {thoughts} {noun}"
+
+@dataclass(frozen=True)
+class ICoTCurriculum(Curriculum):
+    """Stepwise internalization (Deng et al., 2024): stage k = epoch k, capped where the longest
+    reasoning is gone; no markers, no thoughts; the sample loses its first
+    k·``icot_tokens_per_epoch`` reasoning tokens (the steps' tokens joined, so a step can be cut in
+    the middle), plus the smoothing draw when training."""
+
+    def with_reasoning_lengths(self, records: list[EncodedRecord]) -> Curriculum:
+        """iCoT's stages end where the longest reasoning is gone."""
+        longest = max((sum(len(step) for step in record.steps) for record in records), default=0)
+        return dataclasses.replace(self, icot_final_stage=math.ceil(longest / self.icot_tokens_per_epoch))
+
+    def stage_of_epoch(self, epoch: int) -> int:
+        return epoch if self.icot_final_stage is None else min(epoch, self.icot_final_stage)
+
+    def removed_and_thoughts(self, stage: int, n_steps: int) -> tuple[int, int]:
+        return 0, 0  # removal is by token (icot_removed_tokens), not by step
+
+    def draw_sample(self, record: EncodedRecord, stage: int, rng: random.Random) -> Sample:
+        return self.training_sample(record, stage, icot_removed=self.icot_removed_tokens(stage, rng))
+
+    def training_sample(self, record: EncodedRecord, stage: int, icot_removed: int | None = None) -> Sample:
+        """The sample at ``stage`` without ``icot_removed`` tokens of its reasoning (default: the
+        schedule's count, without the smoothing draw)."""
+        removed_tokens = self.icot_removed_tokens(stage, None) if icot_removed is None else icot_removed
+        reasoning = [token for step in record.steps for token in step][removed_tokens:]
+        target = reasoning + record.answer
+        return Sample(input_ids=list(record.question) + target, labels=[IGNORE_INDEX] * len(record.question) + target, thoughts=0)
+
+    def expected_reasoning_steps(self, stage: int, n_steps: int) -> int | None:
+        # Removal by token cuts steps in the middle: only the full reasoning compares exactly.
+        return 0 if stage == 0 else None
+
+    def stage_plan(self, stage: int, epoch: int, max_steps: int) -> StagePlan:
+        return StagePlan(stage, epoch, epoch, 0, 0, self.icot_label(stage))

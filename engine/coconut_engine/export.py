@@ -30,7 +30,6 @@ leaves an older bundle as it was.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import os
@@ -49,11 +48,12 @@ from torch import nn
 from transformers import DynamicCache, PreTrainedModel
 
 from . import __version__
-from .build import METHODS_WITH_MARKERS, embedding_matrix, max_positions, model_from_checkpoint
+from .build import embedding_matrix, max_positions, model_from_checkpoint
 from .checkpoint import load_checkpoint
 from .config import RunConfig, config_from_dict
 from .curriculum import Curriculum
 from .errors import ConfigError, EngineError, os_error_in, storage_reason
+from .methods import METHODS
 from .tokenizer import TextCodec
 
 if TYPE_CHECKING:
@@ -160,7 +160,10 @@ def load_source(path: str | Path) -> ExportSource:
     except ConfigError as error:
         raise ExportError(f"{shown}: its saved run config is not valid: {error.message}", where=str(path)) from None
     # The checkpoint's own method is the one its weights were trained for.
-    curriculum = dataclasses.replace(Curriculum.from_config(config, codec), method=checkpoint["method"])
+    method = checkpoint.get("method")
+    if method not in METHODS:
+        raise ExportError(f"{shown}: its method {method!r} is not one of {', '.join(METHODS)}", where=str(path))
+    curriculum = Curriculum.from_config(config, codec, method=method)
     causal_lm = causal_lm.float().eval()
     return ExportSource(path, checkpoint, causal_lm, codec, config, curriculum)
 
@@ -392,8 +395,8 @@ def build_manifest(source: ExportSource, embeddings: dict[str, Any], *, label: s
         "tokenizer": {"word_level": codec.word_level, "names": asdict(codec.names)},
         "special_tokens": {"bot": codec.bot_id, "thought": codec.latent_id, "eot": codec.eot_id, "eos": codec.eos_id, "pad": codec.pad_id},
         "method": source.method,
-        "feedback": source.method == "coconut",
-        "markers": source.method in METHODS_WITH_MARKERS,
+        "feedback": source.curriculum.feeds_back_thoughts,
+        "markers": source.curriculum.uses_markers,
         "c_thought": config.c_thought,
         "max_latent_stage": config.max_latent_stage,
         "pad_latent_to_max": config.pad_latent_to_max,

@@ -35,7 +35,7 @@ def prompt_ids(source: ExportSource, question: str, thoughts: int) -> tuple[list
         raise EngineError(f"--thoughts must be 0 or more (got {thoughts})", where="--thoughts")
     if curriculum.uses_markers:
         return [*question_ids, codec.bot_id, *[codec.latent_id] * thoughts, codec.eot_id], len(question_ids) + 1, thoughts
-    if curriculum.method == "pause_token":
+    if curriculum.spec.pause_tokens:
         pauses = curriculum.pause_tokens
         if thoughts != pauses:
             raise EngineError(f"a pause-token model always reads its {pauses} pause tokens; --thoughts {thoughts} is not possible", where="--thoughts")

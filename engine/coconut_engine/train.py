@@ -45,6 +45,7 @@ from .distributed import Ranks
 from .errors import EngineError
 from .evaluate import EvalResult, chance_accuracy, evaluate, write_predictions
 from .events import EventLog, progress, set_progress_enabled
+from .frontier import with_frontier_supervision
 from .model import CoconutModel
 from .rundir import (
     BEST_CHECKPOINT_NAME,
@@ -112,7 +113,7 @@ def epoch_samples(encoded: Sequence[EncodedRecord], curriculum: Curriculum, stag
 def check_stages_have_steps(curriculum: Curriculum, plan: Sequence[StagePlan], max_steps: int, only_eval: bool) -> None:
     """A curriculum stage k replaces k steps; a planned stage beyond the longest record's steps
     would have no step left to replace in any record, which is a config that does not fit the data."""
-    if only_eval or curriculum.method not in ("coconut", "no_thoughts", "pause_as_thought") or not curriculum.use_curriculum:
+    if only_eval or curriculum.spec.curriculum != "latent" or not curriculum.use_curriculum:
         return
     empty = [entry.stage for entry in plan if max_steps < entry.stage <= curriculum.max_latent_stage]
     if empty:
@@ -173,9 +174,9 @@ def out_of_memory_error(config: RunConfig, device: torch.device) -> EngineError:
 def batch_loader(batches: list[list[Sample]], codec: TextCodec, curriculum: Curriculum, workers: int, device: torch.device):
     """Collated micro-batches in order. With ``workers`` > 0 they are built in background
     processes (and page-locked for a GPU) while the model trains on the previous ones."""
-    collate = functools.partial(
-        collate_samples, latent_id=codec.latent_id, pad_id=codec.pad_id, align_thoughts=curriculum.feeds_back_thoughts
-    )
+    # Every method with markers lines its first <latent> up across the batch, as the reference's
+    # collator does: feedback needs it; pause as thought gets the same layout (and the same loss).
+    collate = functools.partial(collate_samples, latent_id=codec.latent_id, pad_id=codec.pad_id, align_thoughts=curriculum.uses_markers)
     if workers == 0:
         return map(collate, batches)
     # batch_size=None: each item is already a micro-batch's samples, handed to collate as is.
@@ -307,6 +308,8 @@ def prepare_run(config: RunConfig, datasets: Datasets, run_dir: Path, events: Ev
     train_encoded = [encode_record(record, codec) for record in train_records]
     val_encoded = [encode_record(record, codec) for record in val_records]
     curriculum = Curriculum.from_config(config, codec).with_reasoning_lengths(train_encoded)
+    if config.frontier_supervision and train_records:
+        curriculum = with_frontier_supervision(curriculum, train_records, codec, config.train_path)
     # Each process scores its own share of the validation set; the counts are summed.
     val_share = distributed.deal(range(len(val_records)), ranks, pad=False)
     max_steps = max((item.n_steps for item in train_encoded or val_encoded), default=0)

@@ -16,6 +16,8 @@ import {
 } from './inspector.js';
 import { AnalysedQuestionSchema, PathCategorySchema, RunAnalysisSchema } from './analysis.js';
 import { EventLogReportSchema, RunSummarySchema } from './runs.js';
+import { SweepReportSchema } from './sweep.js';
+import { DatasetRecordSchema } from './records.js';
 
 export const IssueSchema = z.object({
   /** Where: a config key path such as `offline_model.n_head`, or a field name. Empty for the whole input. */
@@ -79,18 +81,9 @@ export const DatasetStatsSchema = z.object({
 });
 export type DatasetStats = z.infer<typeof DatasetStatsSchema>;
 
-const nodeIndex = z.number().int().nonnegative();
 /** A record as stored (`question, steps, answer`, and the graph fields when the generator wrote them), with its place in the split. */
-export const DatasetRecordViewSchema = z.object({
+export const DatasetRecordViewSchema = DatasetRecordSchema.extend({
   index: z.number().int().nonnegative(),
-  question: z.string(),
-  steps: z.array(z.string()),
-  answer: z.string(),
-  idx_to_symbol: z.array(z.string()).optional(),
-  edges: z.array(z.tuple([nodeIndex, nodeIndex])).optional(),
-  root: nodeIndex.optional(),
-  target: nodeIndex.optional(),
-  neg_target: nodeIndex.optional(),
 });
 export type DatasetRecordView = z.infer<typeof DatasetRecordViewSchema>;
 
@@ -157,6 +150,13 @@ export const GpuInventorySchema = z.object({
 });
 export type GpuInventory = z.infer<typeof GpuInventorySchema>;
 
+/** One reading of the host's GPU sampler (the `gpus` topic): the inventory and when it was read. */
+export const GpuSampleSchema = GpuInventorySchema.extend({
+  /** ISO time of the nvidia-smi reading (the same reading reaches every subscriber). */
+  sampled_at: z.string(),
+});
+export type GpuSample = z.infer<typeof GpuSampleSchema>;
+
 const RunIdSchema = z.object({ id: z.string().min(1) });
 
 /**
@@ -197,6 +197,7 @@ export const apiMethods = {
       engine: z.object({ python: z.string().nullable(), ready: z.boolean(), problem: z.string().nullable() }),
     }),
   },
+  /** One reading of the GPUs (the host sampler's own when it is fresh); the `gpus` topic keeps it live. */
   'system.gpus': {
     request: z.object({}),
     response: GpuInventorySchema,
@@ -254,6 +255,11 @@ export const apiMethods = {
       offset: z.number().int().nonnegative(),
       rows: z.array(PredictionRowSchema),
     }),
+  },
+  /** A seed sweep (`coconut sweep`): its runs with their last and best validation accuracy and their tests, and the spread over the seeds per step. */
+  'runs.sweep': {
+    request: z.object({ sweep: z.string().min(1) }),
+    response: SweepReportSchema,
   },
   /** Removes a finished run: its folder leaves the runs folder in one rename, then is deleted. Running or queued runs are refused (cancel first). */
   'runs.delete': {
@@ -400,24 +406,57 @@ export type RequestOf<M extends MethodName> = z.input<ApiMethods[M]['request']>;
 export type ParsedRequestOf<M extends MethodName> = z.output<ApiMethods[M]['request']>;
 export type ResponseOf<M extends MethodName> = z.output<ApiMethods[M]['response']>;
 
-/** Messages on a run's live subscription: history first, then a marker, then live updates. */
+/**
+ * Messages on a run's live subscription: the event history, a marker, the run's summary, the log
+ * history (the end of each log, or from the cursor), then live updates. Each
+ * event carries its line in `events.jsonl` (1-based) and each log chunk the bytes of its log file it
+ * spans (`offset` to `end`): together the cursor a client resubscribes with after a lost link.
+ */
 export const RunStreamMessageSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('event'), event: EngineEventSchema }),
+  z.object({ kind: z.literal('event'), event: EngineEventSchema, line: z.number().int().positive() }),
   z.object({ kind: z.literal('replayed') }),
   z.object({ kind: z.literal('run'), run: RunSummarySchema }),
-  z.object({ kind: z.literal('log'), stream: z.enum(['stdout', 'stderr']), text: z.string() }),
+  z.object({
+    kind: z.literal('log'),
+    stream: z.enum(['stdout', 'stderr']),
+    text: z.string(),
+    offset: z.number().int().min(0),
+    end: z.number().int().min(0),
+  }),
 ]);
 export type RunStreamMessage = z.infer<typeof RunStreamMessageSchema>;
 
+/**
+ * How far a client has a run's stream: the last event line it holds, and the byte each log goes on
+ * from (a log message's `end`). Subscribing with it replays only what came after.
+ */
+export const RunCursorSchema = z.object({
+  events: z.number().int().min(0),
+  stdout: z.number().int().min(0),
+  stderr: z.number().int().min(0),
+});
+export type RunCursor = z.infer<typeof RunCursorSchema>;
+
+/**
+ * A run's subscription. Without `after`: every event so far and the last 16 KiB of each log (from
+ * a line start). With `after`: the events after its line and each log from its byte on.
+ */
+export const RunSubscriptionSchema = RunIdSchema.extend({ after: RunCursorSchema.optional() });
+
 export const apiTopics = {
-  /** One run: its event history, then new events, status changes and log output as they happen. */
-  run: { params: RunIdSchema, message: RunStreamMessageSchema },
+  /** One run: its event history (from a cursor), then new events, status changes and log output as they happen. */
+  run: { params: RunSubscriptionSchema, message: RunStreamMessageSchema },
   /** Every run's summary whenever it changes (for the runs list). */
   runs: { params: z.object({}), message: RunSummarySchema },
   /** Every dataset job's state: each known job once on subscribing, then every change. */
   datasetJobs: { params: z.object({}), message: DatasetJobSchema },
   /** Every bundle export's state: each known one once on subscribing, then every change. */
   exportJobs: { params: z.object({}), message: ExportJobSchema },
+  /**
+   * The machine's GPUs, read by the host once every two seconds while anyone subscribes: the last
+   * reading at once, then each new one. Without nvidia-smi: one reading that says so, then nothing.
+   */
+  gpus: { params: z.object({}), message: GpuSampleSchema },
 } as const;
 
 export type ApiTopics = typeof apiTopics;

@@ -7,6 +7,7 @@
  * that file and fills in the defaults it lists, so both sides agree on keys, types and defaults.
  */
 import { z } from 'zod';
+import { METHOD_FLAGS, METHOD_NAMES, METHODS, UNFLAGGED_METHOD, type MethodFlag, type MethodName } from './methods.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -203,6 +204,12 @@ export const RunConfigSchema = z
       .union([z.number().positive().max(CONFIG_BOUNDS.icotSmoothing), z.null()])
       .default(4)
       .describe('iCoT removal smoothing λ: each sample removes o extra tokens with probability ∝ exp(−λ·o) (null: none).'),
+    frontier_supervision: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Frontier supervision (Zhu, Hao et al., 2025, "Reasoning by Superposition"), with coconut or pause as thought: at stage j the continuation after <eot> is one node reachable from the root in exactly j+1 edges (drawn at random for every sample) and eos, instead of the remaining steps; from the record\'s last step on, the answer. Needs graph datasets (idx_to_symbol with frontiers, or edges and root) and the curriculum.',
+      ),
   })
   // `x-yaml-limits` carries the text limits into the JSON Schema for the engine's YAML loader.
   .meta({ description: 'A Coconut Workbench run configuration.', 'x-yaml-limits': CONFIG_YAML_LIMITS });
@@ -210,10 +217,7 @@ export const RunConfigSchema = z
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type RunConfig = z.output<typeof RunConfigSchema>;
 
-/** The flags that each select a method, in the order `methodOf` tests them; at most one may be set. */
-export const METHOD_FLAGS = ['coconut', 'cot', 'no_cot', 'no_thoughts', 'pause_token', 'icot'] as const;
-export type MethodFlag = (typeof METHOD_FLAGS)[number];
-export type MethodName = MethodFlag | 'pause_as_thought';
+export { METHOD_FLAGS, type MethodFlag, type MethodName } from './methods.js';
 
 /**
  * The method a config selects. As in the reference, a config with none of the method flags set
@@ -221,5 +225,6 @@ export type MethodName = MethodFlag | 'pause_as_thought';
  * The engine applies the same rule (and rejects configs that set two flags).
  */
 export function methodOf(config: Pick<RunConfig, MethodFlag>): MethodName {
-  return METHOD_FLAGS.find((flag) => config[flag]) ?? 'pause_as_thought';
+  const flag = METHOD_FLAGS.find((name) => config[name]);
+  return flag === undefined ? UNFLAGGED_METHOD : (METHOD_NAMES.find((name) => METHODS[name].flag === flag) ?? UNFLAGGED_METHOD);
 }

@@ -11,6 +11,7 @@
  *   tokenizer.json  the run's tokenizer (the `tokenizers` library's JSON)
  */
 import { z } from 'zod';
+import { DatasetRecordSchema } from './records.js';
 
 export const BUNDLE_FORMAT = 'coconut-workbench-onnx-bundle';
 export const BUNDLE_VERSION = 1;
@@ -157,16 +158,14 @@ export const NodeValuesSchema = z.object({
 });
 export type NodeValues = z.infer<typeof NodeValuesSchema>;
 
-/** A graph question as a dataset stores it (only what the inspector reads). */
-export const InspectRecordSchema = z.object({
+/**
+ * A question to inspect: a dataset record (src/common/records.ts), or a question typed in, which
+ * has no steps or answer yet (only what the inspector reads).
+ */
+export const InspectRecordSchema = DatasetRecordSchema.pick({ idx_to_symbol: true, edges: true, root: true, target: true, neg_target: true }).extend({
   question: z.string().min(1),
   steps: z.array(z.string()).default([]),
   answer: z.string().default(''),
-  idx_to_symbol: z.array(z.string()).optional(),
-  edges: z.array(z.tuple([count, count])).optional(),
-  root: count.optional(),
-  target: count.optional(),
-  neg_target: count.optional(),
 });
 export type InspectRecord = z.input<typeof InspectRecordSchema>;
 

@@ -27,6 +27,17 @@ export const RunDamageSchema = z.object({
 });
 export type RunDamage = z.infer<typeof RunDamageSchema>;
 
+/**
+ * What ties a run to its seed sweep (`coconut sweep`), kept in its `run.json`: the sweep's id
+ * (shared by every run of it) and, for a sweep of a pipeline (CoT, then Coconut from its
+ * checkpoint), which step the run is.
+ */
+export const RunSweepSchema = z.object({
+  id: z.string().min(1),
+  step: z.string().min(1).optional(),
+});
+export type RunSweep = z.infer<typeof RunSweepSchema>;
+
 export const RunSummarySchema = z.object({
   id: z.string(),
   name: z.string(),
@@ -52,6 +63,8 @@ export const RunSummarySchema = z.object({
   seed: z.number().int().nullable().optional(),
   /** For an evaluation made by `runs.evaluate`: the run and checkpoint it evaluated. */
   eval_of: z.object({ run: z.string(), checkpoint: z.string() }).nullable().optional(),
+  /** For a run of a seed sweep (`coconut sweep`): the sweep it belongs to. */
+  sweep: RunSweepSchema.nullable().optional(),
   /** Set only on a `damaged` run: why its record could not be read. */
   damage: RunDamageSchema.nullable().optional(),
 });

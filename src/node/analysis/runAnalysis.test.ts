@@ -3,7 +3,7 @@
  * file, the eval event's figures, questions filtered by category and by record, the record
  * itself, and every bad input (no predictions, another dataset's indices, a non-graph dataset).
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PredictionRow } from '../../common/api.js';
@@ -106,6 +106,30 @@ describe('run analysis API', () => {
     expect(await api.call('analysis.record', { id: run.id, index: 2 })).toMatchObject({ index: 2, question: r[2]!.question, edges: r[2]!.edges });
   });
 
+  it('pages from the file as read once, and reads it again when its modification time or size changes', async () => {
+    const run = runWith({ 'epoch-1.jsonl': [row(0, ownPath(records[0]!), true), row(1, '### x ', true)] });
+    const file = join(run.dir, 'predictions', 'epoch-1.jsonl');
+    const write = (rows: PredictionRow[], mtime: number) => {
+      writeFileSync(file, rows.map((entry) => JSON.stringify(entry) + '\n').join(''));
+      utimesSync(file, mtime, mtime);
+    };
+    const wrong = async () => (await api.call('analysis.questions', { id: run.id, filter: 'wrong' })).rows.map((entry) => entry.idx);
+    write([row(0, ownPath(records[0]!), true), row(1, '### x ', true)], 1_000_000);
+    expect(await wrong()).toEqual([]);
+    const size = statSync(file).size;
+    // Same size, same time: taken for the file already read (what the cache is keyed on).
+    write([row(0, ownPath(records[0]!), true), row(1, '### x', false)], 1_000_000);
+    expect(statSync(file).size).toBe(size);
+    expect(await wrong()).toEqual([]);
+    utimesSync(file, 1_000_060, 1_000_060);
+    expect(await wrong()).toEqual([1]);
+    // A row appended within the same second: the size tells.
+    appendFileSync(file, JSON.stringify(row(2, `### ${otherLeaf(records[2]!)}`, false)) + '\n');
+    utimesSync(file, 1_000_060, 1_000_060);
+    expect(await wrong()).toEqual([1, 2]);
+    expect((await api.call('analysis.run', { id: run.id })).files[0]).toMatchObject({ total: 3, correct: 1 });
+  });
+
   it('says what is wrong instead of failing: no predictions, another dataset, records without graphs', async () => {
     const none = runWith({});
     expect((await api.call('analysis.run', { id: none.id })).problem).toMatch(/no predictions yet/);
@@ -161,7 +185,7 @@ describe('runs.delete', () => {
 
   it('deletes a run kept outside the home, link and folder', async () => {
     const outside = join(home.path, 'elsewhere', 'run');
-    const run = workbench.store.create(config, {}, outside);
+    const run = workbench.store.create(config, {}, { outsideDir: outside });
     workbench.store.update(run.id, { status: 'failed' });
     await api.call('runs.delete', { id: run.id });
     expect(workbench.store.has(run.id)).toBe(false);
@@ -170,7 +194,7 @@ describe('runs.delete', () => {
   });
 
   it('keeps val_path, seed and eval_of in the summary', async () => {
-    const run = workbench.store.create({ ...config, seed: 7 }, {}, undefined, { run: 'source', checkpoint: 'best' });
+    const run = workbench.store.create({ ...config, seed: 7 }, {}, { evalOf: { run: 'source', checkpoint: 'best' } });
     expect(await api.call('runs.get', { id: run.id })).toMatchObject({ run: { val_path: '/v.json', seed: 7, eval_of: { run: 'source', checkpoint: 'best' } } });
   });
 });

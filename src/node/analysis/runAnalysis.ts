@@ -10,7 +10,8 @@ import { ApiError, type DatasetRecordView, type PredictionFilter, type Predictio
 import type { EngineEvent } from '../../common/events.js';
 import type { DatasetRecord } from '../datasets/records.js';
 import type { RunStore } from '../runs/runStore.js';
-import { classifyPath, graphProblem } from './pathClassifier.js';
+import { ClassifiedPredictions } from './classifiedPredictions.js';
+import { graphProblem } from './pathClassifier.js';
 
 /** Reads a dataset file's records (the workbench's cached `DatasetStore`, or a plain reader in tests). */
 export type RecordSource = (path: string) => Promise<readonly DatasetRecord[]>;
@@ -53,13 +54,14 @@ function rowProblem(row: PredictionRow, records: readonly DatasetRecord[], file:
   return `${file}: record ${row.idx} is not in ${valPath} (${records.length} records): these predictions answer another dataset`;
 }
 
-export function classifyRow(row: PredictionRow, record: DatasetRecord | undefined, graph: boolean): AnalysedQuestion {
-  const base = { idx: row.idx, thoughts: row.thoughts, text: row.text, answer: row.answer, correct: row.correct };
-  if (!graph || record === undefined) return { ...base, verdict: null };
-  return { ...base, verdict: classifyPath(record, row.text, { thoughts: row.thoughts }) };
-}
+/** The records of a dataset that cannot be read: one array, so the file's (verdictless) rows stay cached. */
+const NO_RECORDS: readonly DatasetRecord[] = [];
 
 export class RunAnalyser {
+  private readonly predictions = new ClassifiedPredictions();
+  /** Whether each dataset (the store's cached record arrays) has graphs: checked once, not on every page. */
+  private readonly graphs = new WeakMap<readonly DatasetRecord[], boolean>();
+
   constructor(
     private readonly store: RunStore,
     private readonly readRecords: RecordSource,
@@ -86,7 +88,7 @@ export class RunAnalyser {
     if (files.length === 0) {
       return { ...head, val_path: dataset.path, graph: false, files: [], problem: `run ${id} has no predictions yet (they are written after each evaluation)` };
     }
-    const graph = isGraphDataset(dataset.records);
+    const graph = this.isGraph(dataset.records);
     const events = evalEventsByFile(this.store.events(id));
     const summaries = files.map((file) => this.summariseFile(id, file, dataset.path, dataset.records, graph, events.get(file)));
     return { ...head, val_path: dataset.path, graph, files: summaries, problem: null };
@@ -108,9 +110,11 @@ export class RunAnalyser {
       mean_forward_passes: event?.mean_forward_passes ?? null,
       ms_per_question: event?.ms_per_question ?? null,
     };
+    let path: string;
     let rows: PredictionRow[];
     try {
-      rows = this.store.predictionRows(id, file).rows;
+      path = this.store.predictionFile(id, file).path as string; // `file` is one of the run's
+      rows = this.predictions.rows(path);
     } catch (error) {
       return { file, ...fromEvent, thoughts: 0, total: 0, correct: 0, accuracy: 0, categories: null, problem: (error as Error).message };
     }
@@ -119,8 +123,7 @@ export class RunAnalyser {
     const problem = rows.map((row) => rowProblem(row, records, file, valPath)).find((found) => found !== null) ?? null;
     if (problem !== null || !graph) return { ...figures, categories: null, problem };
     const categories = emptyCounts();
-    for (const row of rows) {
-      const verdict = classifyRow(row, records[row.idx], graph).verdict;
+    for (const { verdict } of this.predictions.analysed(path, records, graph)) {
       if (verdict) categories[verdict.category] += 1;
     }
     return { ...figures, categories, problem: null };
@@ -131,26 +134,35 @@ export class RunAnalyser {
     id: string,
     options: { file?: string; category?: PathCategory; filter: PredictionFilter; indices?: number[]; offset: number; limit: number },
   ): Promise<{ file: string | null; total: number; offset: number; rows: AnalysedQuestion[] }> {
-    const { file, rows } = this.store.predictionRows(id, options.file);
-    if (file === null) return { file, total: 0, offset: options.offset, rows: [] };
+    const { file, path } = this.store.predictionFile(id, options.file);
+    if (file === null || path === null) return { file, total: 0, offset: options.offset, rows: [] };
+    const rows = this.predictions.rows(path);
     const dataset = await this.dataset(id);
+    let analysed: AnalysedQuestion[];
     if ('problem' in dataset) {
       if (options.category) throw new ApiError('not_found', `${dataset.problem}; categories need the dataset`);
-      return page(file, rows.map((row) => classifyRow(row, undefined, false)), options);
+      analysed = this.predictions.analysed(path, NO_RECORDS, false);
+    } else {
+      const problem = rows.map((row) => rowProblem(row, dataset.records, file, dataset.path)).find((found) => found !== null);
+      if (problem) throw new ApiError('bad_request', problem);
+      const graph = this.isGraph(dataset.records);
+      if (options.category && !graph) throw new ApiError('bad_request', `${dataset.path} has no graph records: path categories apply to ProsQA and reachability datasets`);
+      analysed = this.predictions.analysed(path, dataset.records, graph);
     }
-    const problem = rows.map((row) => rowProblem(row, dataset.records, file, dataset.path)).find((found) => found !== null);
-    if (problem) throw new ApiError('bad_request', problem);
-    const graph = isGraphDataset(dataset.records);
-    if (options.category && !graph) throw new ApiError('bad_request', `${dataset.path} has no graph records: path categories apply to ProsQA and reachability datasets`);
-    let chosen = rows;
+    let chosen = analysed;
     if (options.indices) {
-      const byIdx = new Map(rows.map((row) => [row.idx, row]));
-      chosen = options.indices.map((idx) => byIdx.get(idx)).filter((row): row is PredictionRow => row !== undefined);
+      const byIdx = new Map(analysed.map((row) => [row.idx, row]));
+      chosen = options.indices.map((idx) => byIdx.get(idx)).filter((row): row is AnalysedQuestion => row !== undefined);
     }
     chosen = chosen.filter((row) => options.filter === 'all' || row.correct === (options.filter === 'right'));
-    let analysed = chosen.map((row) => classifyRow(row, dataset.records[row.idx], graph));
-    if (options.category) analysed = analysed.filter((row) => row.verdict?.category === options.category);
-    return page(file, analysed, options);
+    if (options.category) chosen = chosen.filter((row) => row.verdict?.category === options.category);
+    return page(file, chosen, options);
+  }
+
+  private isGraph(records: readonly DatasetRecord[]): boolean {
+    let graph = this.graphs.get(records);
+    if (graph === undefined) this.graphs.set(records, (graph = isGraphDataset(records)));
+    return graph;
   }
 
   /** One record of the dataset the run's predictions answer. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GpuSampleSchema, type GpuSample } from '../../common/api.js';
 import { tempDir, tinyRecords, tinyRun, type TinyRun } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
 import { ApiDispatcher } from './dispatch.js';
@@ -83,6 +84,22 @@ describe('ApiDispatcher', () => {
         splits: [expect.objectContaining({ split: 'train', records: 5, path: join(home.path, 'datasets', 'small', 'train.json') })],
       }),
     ]);
+  });
+
+  it('publishes one GPU reading to every subscriber of the gpus topic, and answers system.gpus from it', async () => {
+    const first: GpuSample[] = [];
+    const second: GpuSample[] = [];
+    const stopFirst = dispatcher.subscribe<'gpus'>('gpus', {}, (sample) => first.push(sample));
+    const stopSecond = dispatcher.subscribe<'gpus'>('gpus', {}, (sample) => second.push(sample));
+    await expect.poll(() => first.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(GpuSampleSchema.parse(first[0])).toEqual(first[0]);
+    expect(second[0]).toBe(first[0]);
+    const reply = await dispatcher.call('system.gpus', {}, ipc);
+    const { sampled_at: _sampledAt, ...inventory } = first[0]!;
+    // Fresh (under two seconds old) or, without nvidia-smi, final: the same reading, less its time.
+    expect(reply).toEqual({ ok: true, result: inventory });
+    stopFirst();
+    stopSecond();
   });
 
   it('rejects unknown topics and bad subscription parameters', () => {

@@ -2,7 +2,7 @@
  * The one entry point both transports call: validate the request, run the handler, validate the
  * response, and turn any failure into an `ApiReply` error. A malformed request never throws here.
  */
-import type { ApiReply, MethodName, TopicMessageOf, TopicName } from '../../common/api.js';
+import type { ApiReply, MethodName, TopicMessageOf, TopicName, TopicParamsOf } from '../../common/api.js';
 import { ApiError, apiMethods, apiTopics, issuesFromZod } from '../../common/api.js';
 import type { Workbench } from '../workbench/workbench.js';
 import { createHandlers, type CallContext } from './handlers.js';
@@ -43,14 +43,18 @@ export class ApiDispatcher {
     if (!parsed.success) throw new ApiError('bad_request', `invalid parameters for ${name}`, issuesFromZod(parsed.error));
     const send = onMessage as (message: unknown) => void;
     switch (name) {
-      case 'run':
-        return this.workbench.jobs.subscribeRun((parsed.data as { id: string }).id, send);
+      case 'run': {
+        const { id, after } = parsed.data as TopicParamsOf<'run'>;
+        return this.workbench.jobs.subscribeRun(id, send, after);
+      }
       case 'runs':
         return this.workbench.jobs.subscribeRuns(send);
       case 'datasetJobs':
         return this.workbench.datasetJobs.subscribe(send);
       case 'exportJobs':
         return this.workbench.exports.subscribe(send);
+      case 'gpus':
+        return this.workbench.gpus.subscribe(send);
     }
   }
 }

@@ -6,12 +6,12 @@ import { ApiError } from '../../common/api.js';
 import { describeGenerators, resolveParams } from '../datasets/datasetJobs.js';
 import { engineStatus } from '../engine/launcher.js';
 import { projectRoot } from '../engine/paths.js';
-import { readGpuInventory } from '../gpus/inventory.js';
 import { bundleForInspection, startExport } from '../inspector/runInspection.js';
 import { describeTargets, validationPath } from '../inspector/runTargets.js';
 import { checkConfig } from '../runs/configText.js';
 import { submitEvaluation } from '../runs/evaluation.js';
 import { toSummary } from '../runs/runStore.js';
+import { sweepReport } from '../runs/sweeps.js';
 import type { Workbench } from '../workbench/workbench.js';
 
 export interface CallContext {
@@ -35,7 +35,7 @@ export function createHandlers(workbench: Workbench): Handlers {
       transport: context.transport,
       engine: engineStatus(),
     }),
-    'system.gpus': () => readGpuInventory(),
+    'system.gpus': () => workbench.gpus.read(),
     'runs.list': () => store.list().map(toSummary),
     // A damaged run answers too (status `damaged`, `damage` saying why), with its config when readable.
     'runs.get': ({ id }) => ({ run: toSummary(store.readOrDamaged(id)), config_yaml: store.configTextIfReadable(id) ?? '' }),
@@ -49,12 +49,13 @@ export function createHandlers(workbench: Workbench): Handlers {
     'runs.eventProblems': ({ id }) => store.eventProblems(id),
     'runs.log': ({ id, stream, max_bytes }) => store.logTail(id, stream, max_bytes),
     'runs.predictions': ({ id, file, offset, limit, filter, query }) => store.predictions(id, file, { offset, limit, filter, query }),
+    'runs.sweep': ({ sweep }) => sweepReport(store, sweep),
     'runs.delete': ({ id }) => {
       store.remove(id);
       return { id };
     },
     'runs.evaluate': ({ id, checkpoint, dataset, thoughts }) =>
-      submitEvaluation(store, jobs, { runId: id, checkpoint, dataset, thoughts, baseDir: workbench.home }),
+      submitEvaluation(store, jobs, { runId: id, checkpoint, dataset, thoughts, baseDir: workbench.home, readRecords: (path) => datasets.recordsOfPath(path) }),
     'analysis.run': ({ id }) => workbench.analyser.analyse(id),
     'analysis.questions': ({ id, ...options }) => workbench.analyser.questions(id, options),
     'analysis.record': ({ id, index }) => workbench.analyser.record(id, index),

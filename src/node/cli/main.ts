@@ -11,6 +11,7 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerQuickstartCommand } from './commands/quickstart.js';
 import { registerRunsCommands } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSweepCommand } from './commands/sweep.js';
 import { registerTrainCommand } from './commands/train.js';
 import { CliError } from './output.js';
 
@@ -22,6 +23,7 @@ const program = new Command('coconut')
 registerQuickstartCommand(program);
 registerDataCommands(program);
 registerTrainCommand(program);
+registerSweepCommand(program);
 registerEvalCommand(program);
 registerConfigCommands(program);
 registerRunsCommands(program);

@@ -61,7 +61,7 @@ describe('DatasetStore', () => {
     expect(page.records.map((record) => record.index)).toEqual([10, 11, 12, 13, 14, 15, 16]);
     expect(page.records[0]).toEqual(all.records[10]);
     // Graph fields come along for the graph view.
-    expect(Object.keys(page.records[0] ?? {}).sort()).toEqual(['answer', 'edges', 'idx_to_symbol', 'index', 'neg_target', 'question', 'root', 'steps', 'target']);
+    expect(Object.keys(page.records[0] ?? {}).sort()).toEqual(['answer', 'edges', 'frontiers', 'idx_to_symbol', 'index', 'neg_target', 'question', 'root', 'steps', 'target']);
 
     const first = all.records[0]!;
     const step = first.steps[0]!;

@@ -65,6 +65,7 @@ function toView(record: DatasetRecord, index: number): DatasetRecordView {
   if (record.root !== undefined) view.root = record.root;
   if (record.target !== undefined) view.target = record.target;
   if (record.neg_target !== undefined) view.neg_target = record.neg_target;
+  if (record.frontiers !== undefined) view.frontiers = record.frontiers;
   return view;
 }
 

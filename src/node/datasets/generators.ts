@@ -22,7 +22,8 @@ export interface DatasetGenerator<Params = unknown> {
 
 const prosqa: DatasetGenerator<ProsQAParams> = {
   name: 'prosqa',
-  version: 1,
+  // 2: records carry `frontiers`.
+  version: 2,
   description: 'ProsQA-style questions over a random DAG of "every X is a Y" facts (Coconut, Algorithm 1)',
   resolveParams: resolveProsQAParams,
   generate: generateProsQARecord,
@@ -30,7 +31,8 @@ const prosqa: DatasetGenerator<ProsQAParams> = {
 
 const reachability: DatasetGenerator<ReachabilityParams> = {
   name: 'reachability',
-  version: 1,
+  // 2: records carry `frontiers` (the quickstart's dataset is regenerated once; its other fields are unchanged).
+  version: 2,
   description: 'The ProsQA graph questions with nodes and edges as single tokens ("3_7 7_9 … ? 3 : 9 5"): short sequences for training from scratch',
   resolveParams: resolveReachabilityParams,
   generate: generateReachabilityRecord,

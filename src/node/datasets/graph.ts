@@ -86,3 +86,22 @@ export function sampleShortestPath(rng: Random, adjacency: Adjacency, source: nu
   }
   return path.reverse();
 }
+
+/**
+ * The search frontiers from `source`: `frontiers[j]` holds the nodes reached by a walk of exactly
+ * j + 1 edges, ascending (what a model trained by frontier supervision names after j continuous
+ * thoughts). Stops before the first empty set; a graph with a cycle never empties, so at most one
+ * list per node is returned (a DAG's walks are shorter than that).
+ */
+export function walkFrontiers(children: readonly number[][], source: number): number[][] {
+  const frontiers: number[][] = [];
+  let current = new Set([source]);
+  while (frontiers.length < children.length) {
+    const next = new Set<number>();
+    for (const node of current) for (const child of children[node] ?? []) next.add(child);
+    if (next.size === 0) break;
+    frontiers.push([...next].sort((a, b) => a - b));
+    current = next;
+  }
+  return frontiers;
+}

@@ -3,7 +3,7 @@
  * check; this module holds that loop and the error type the checks throw, so every generator
  * rejects and retries in the same way, and the checks every graph-question record shares.
  */
-import { buildAdjacency, distancesFrom, type Edge } from './graph.js';
+import { buildAdjacency, distancesFrom, walkFrontiers, type Edge } from './graph.js';
 
 /** A generated record broke one of its generator's promises; the generator draws again. */
 export class RecordInvariantError extends Error {
@@ -39,6 +39,8 @@ export interface GraphQuestionRecord {
   root: number;
   target: number;
   neg_target: number;
+  /** The nodes at each walk length from `root` (graph.ts `walkFrontiers`). */
+  frontiers: number[][];
 }
 
 /** Node ranges that a generator promises; the graph checks compare against them when given. */
@@ -85,6 +87,9 @@ export function checkGraphAnswer(
     at = (edge as Edge)[1];
   }
   if (at !== record.target) fail('the steps do not end at the target');
+  if (JSON.stringify(record.frontiers) !== JSON.stringify(walkFrontiers(adjacency.children, record.root))) {
+    fail('frontiers are not the nodes at each walk length from the entity');
+  }
   if (limits !== undefined) {
     if (nodeCount < limits.minNodes || nodeCount > limits.maxNodes) fail(`${nodeCount} nodes, outside ${limits.minNodes}–${limits.maxNodes}`);
     if (targetDistance < limits.minSteps || targetDistance > limits.maxSteps) {

@@ -56,9 +56,9 @@ describe('ProsQA generation', () => {
     expect(records(11, 5, params)).not.toEqual(records(12, 5, params));
   });
 
-  it('writes exactly the official fields, in the official order', () => {
+  it('writes the official fields, in the official order, then the frontiers', () => {
     const [record] = records(1, 1, resolveProsQAParams());
-    expect(Object.keys(record as object)).toEqual(['question', 'answer', 'steps', 'idx_to_symbol', 'edges', 'root', 'target', 'neg_target']);
+    expect(Object.keys(record as object)).toEqual(['question', 'answer', 'steps', 'idx_to_symbol', 'edges', 'root', 'target', 'neg_target', 'frontiers']);
   });
 
   it('renders facts, question, steps and answer in the official sentence forms', () => {

@@ -2,7 +2,8 @@
  * ProsQA-style questions (Coconut paper, appendix, Algorithm 1): a random DAG of "every X is a Y"
  * facts, one entity, and the question whether the entity is one of two concepts, exactly one of
  * which it reaches. Records carry the official fields
- * (`question, answer, steps, idx_to_symbol, edges, root, target, neg_target`).
+ * (`question, answer, steps, idx_to_symbol, edges, root, target, neg_target`), with `frontiers`
+ * (the nodes at each walk length from the entity, graph.ts `walkFrontiers`) for frontier supervision.
  *
  * What the official files show, and this module reproduces (measured on the 300 official
  * validation records):
@@ -17,7 +18,7 @@
  *   "Every terpus is a brimpus."; steps are one shortest path written the same way.
  */
 import { z } from 'zod';
-import { buildAdjacency, distancesFrom, sampleShortestPath, type Adjacency, type Edge } from './graph.js';
+import { buildAdjacency, distancesFrom, sampleShortestPath, walkFrontiers, type Adjacency, type Edge } from './graph.js';
 import {
   checkGraphAnswer,
   checkGraphNodes,
@@ -292,6 +293,7 @@ export function drawProsQA(rng: Random, params: ProsQAParams): ProsQARecord | nu
     root: problem.root,
     target: problem.target,
     neg_target: problem.negTarget,
+    frontiers: walkFrontiers(adjacency.children, problem.root),
   };
 }
 

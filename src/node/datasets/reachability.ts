@@ -18,11 +18,11 @@
  * Node ids are drawn at random (without repeats) from 0..symbols-1 for every record, so an id
  * carries no information about its place in the graph: seeds are not always 0 and 1 and edges do
  * not always run from a smaller to a larger id. The graph fields (`idx_to_symbol` holding the ids
- * as text, `edges` in the generator's node order, `root`, `target`, `neg_target`) are the same
- * as ProsQA's, so statistics, validation and the graph view treat both alike.
+ * as text, `edges` in the generator's node order, `root`, `target`, `neg_target`, `frontiers`) are
+ * the same as ProsQA's, so statistics, validation and the graph view treat both alike.
  */
 import { z } from 'zod';
-import { sampleShortestPath, type Edge } from './graph.js';
+import { sampleShortestPath, walkFrontiers, type Edge } from './graph.js';
 import {
   drawProsQAProblem,
   PROSQA_PRESET_NAMES,
@@ -138,6 +138,7 @@ export function drawReachability(rng: Random, params: ReachabilityParams): Reach
     root: problem.root,
     target: problem.target,
     neg_target: problem.negTarget,
+    frontiers: walkFrontiers(problem.adjacency.children, problem.root),
   };
 }
 

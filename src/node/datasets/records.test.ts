@@ -46,6 +46,27 @@ describe('validateDataset', () => {
     ]);
   });
 
+  it('takes frontiers as an optional list of node lists within the graph', () => {
+    const graph = { ...good, idx_to_symbol: ['Ada', 'wumpus', 'tumpus'], edges: [[0, 1]], root: 0, target: 1, neg_target: 2 };
+    const { errors } = validateDataset(
+      [
+        { ...graph, frontiers: [[1]] },
+        { ...graph, frontiers: [[1], [3]] },
+        { ...graph, frontiers: [1] },
+        { ...good, frontiers: [[1]] },
+        { ...good, question: 7, answer: ['a'] },
+      ],
+      'f.json',
+    );
+    expect(errors).toEqual([
+      "f.json: record 1: 'frontiers' list 1 names a node outside idx_to_symbol (3 nodes)",
+      "f.json: record 2: 'frontiers' must be a list of lists of node indices",
+      "f.json: record 3: 'frontiers' is given without the graph fields",
+      "f.json: record 4: 'question' must be a string, found a number",
+      "f.json: record 4: 'answer' must be a string, found a list",
+    ]);
+  });
+
   it(`stops listing after ${MAX_REPORTED_ERRORS} problems and says how many there were`, () => {
     const { errors, errorCount } = validateDataset(Array.from({ length: 50 }, () => ({ ...good, answer: 7 })), 'big.json');
     expect(errorCount).toBe(50);

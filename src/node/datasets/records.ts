@@ -1,41 +1,20 @@
 /**
- * The dataset record format (the Coconut reference's): a JSON list of
- * `{question, steps: [string], answer}`; ProsQA records add the graph fields
- * `idx_to_symbol, edges, root, target, neg_target`, which the analysis needs.
+ * Reading and checking dataset files in Node. The record format itself is the contract in
+ * src/common/records.ts (shared with the engine as a JSON Schema); this module adds what a schema
+ * cannot say (graph fields that come together, node indices within the graph) and the file
+ * handling: UTF-8, JSON, one message per problem naming the file, the record and the field.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { z } from 'zod';
+import {
+  DatasetRecordSchema,
+  GRAPH_FIELDS,
+  RECORD_FIELD_RULES,
+  REQUIRED_RECORD_FIELDS,
+  type DatasetRecord,
+} from '../../common/records.js';
 
-const nodeIndex = z.int().min(0);
-/** Not empty and not only spaces (checked, not trimmed: records are kept exactly as written). */
-const nonBlank = z.string().refine((text) => text.trim().length > 0);
-
-export const DatasetRecordSchema = z.object({
-  question: nonBlank,
-  steps: z.array(nonBlank),
-  answer: nonBlank,
-  idx_to_symbol: z.array(z.string().min(1)).optional(),
-  edges: z.array(z.tuple([nodeIndex, nodeIndex])).optional(),
-  root: nodeIndex.optional(),
-  target: nodeIndex.optional(),
-  neg_target: nodeIndex.optional(),
-});
-export type DatasetRecord = z.infer<typeof DatasetRecordSchema>;
-
-/** What each field must be, in the words an error message uses. */
-const FIELD_RULES: Record<string, string> = {
-  question: 'must be a non-empty string',
-  steps: 'must be a list of strings',
-  answer: 'must be a non-empty string',
-  idx_to_symbol: 'must be a list of node names',
-  edges: 'must be a list of [from, to] node index pairs',
-  root: 'must be a node index (a whole number from 0)',
-  target: 'must be a node index (a whole number from 0)',
-  neg_target: 'must be a node index (a whole number from 0)',
-};
-const REQUIRED_FIELDS = ['question', 'steps', 'answer'] as const;
-const GRAPH_FIELDS = ['idx_to_symbol', 'edges', 'root', 'target'] as const;
+export { DatasetRecordSchema, type DatasetRecord };
 
 /** Errors reported before the rest are summarised in one line. */
 export const MAX_REPORTED_ERRORS = 20;
@@ -83,18 +62,29 @@ export function recordProblems(value: unknown): string[] {
   }
   const record = value as Record<string, unknown>;
   const problems: string[] = unencodableText(record);
-  for (const field of REQUIRED_FIELDS) if (record[field] === undefined) problems.push(`'${field}' is missing`);
+  for (const field of REQUIRED_RECORD_FIELDS) if (record[field] === undefined) problems.push(`'${field}' is missing`);
   const parsed = DatasetRecordSchema.safeParse(record);
   if (!parsed.success) {
     const fields = new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')));
     for (const field of fields) {
       if (record[field] === undefined) continue; // already reported as missing
       const detail = stepDetail(field, record[field]);
-      problems.push(`'${field}' ${FIELD_RULES[field] ?? 'is invalid'}${detail}`);
+      problems.push(`'${field}' ${fieldRule(field, record[field])}${detail}`);
     }
     return problems;
   }
   return [...problems, ...graphProblems(parsed.data)];
+}
+
+/**
+ * The words for a field that is present but wrong: its rule, or, for a text field holding another
+ * JSON type, what it holds (the engine words it the same way, from the same schema).
+ */
+function fieldRule(field: string, value: unknown): string {
+  if (field === 'question' || field === 'answer') {
+    if (typeof value !== 'string') return `must be a string, found ${describeJson(value)}`;
+  }
+  return RECORD_FIELD_RULES[field as keyof typeof RECORD_FIELD_RULES] ?? 'is invalid';
 }
 
 /** Point at the first bad step, since a record may have many. */
@@ -104,10 +94,15 @@ function stepDetail(field: string, value: unknown): string {
   return bad >= 0 ? ` (step ${bad} is ${typeof value[bad] === 'string' ? 'empty' : JSON.stringify(value[bad]) ?? 'undefined'})` : '';
 }
 
-/** Graph fields are optional, but when present they come together and point at existing nodes. */
-function graphProblems(record: DatasetRecord): string[] {
+/**
+ * Graph fields are optional, but when present they come together and point at existing nodes:
+ * rules between fields, which a JSON Schema cannot state, so the workbench alone checks them.
+ */
+export function graphProblems(record: DatasetRecord): string[] {
   const present = GRAPH_FIELDS.filter((field) => record[field] !== undefined);
-  if (present.length === 0) return record.neg_target === undefined ? [] : ["'neg_target' is given without the graph fields"];
+  if (present.length === 0) {
+    return (['neg_target', 'frontiers'] as const).filter((field) => record[field] !== undefined).map((field) => `'${field}' is given without the graph fields`);
+  }
   const missing = GRAPH_FIELDS.filter((field) => record[field] === undefined);
   if (missing.length > 0) return missing.map((field) => `'${field}' is missing (graph fields come together)`);
   const nodeCount = (record.idx_to_symbol as string[]).length;
@@ -118,6 +113,8 @@ function graphProblems(record: DatasetRecord): string[] {
     const node = record[field];
     if (node !== undefined && node >= nodeCount) problems.push(`'${field}' is ${node}, but idx_to_symbol has ${nodeCount} nodes`);
   }
+  const badFrontier = (record.frontiers ?? []).findIndex((nodes) => nodes.some((node) => node >= nodeCount));
+  if (badFrontier >= 0) problems.push(`'frontiers' list ${badFrontier} names a node outside idx_to_symbol (${nodeCount} nodes)`);
   return problems;
 }
 
@@ -141,6 +138,7 @@ export function validateDataset(value: unknown, fileName: string): DatasetValida
 
 function describeJson(value: unknown): string {
   if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
 }

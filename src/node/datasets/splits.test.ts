@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATASET_GENERATORS } from './generators.js';
 import { checkProsQARecord, resolveProsQAParams, type ProsQARecord } from './prosqa.js';
 import { ensureQuickstartDataset, QUICKSTART_REQUEST } from './quickstart.js';
 import { compareExistingDataset, datasetIsUpToDate, generateSplits, MANIFEST_FILE, readManifest, type DatasetRequest, type SplitProgress } from './splits.js';
@@ -39,7 +40,7 @@ describe('generateSplits', () => {
     const params = resolveProsQAParams({ preset: 'small' });
     for (const record of splits.test) checkProsQARecord(record, params);
 
-    expect(manifest).toMatchObject({ version: 1, generator: 'prosqa', generator_version: 1, seed: 3, params, sizes: request().sizes });
+    expect(manifest).toMatchObject({ version: 1, generator: 'prosqa', generator_version: DATASET_GENERATORS.prosqa.version, seed: 3, params, sizes: request().sizes });
     expect(await readManifest(out)).toEqual(manifest);
     expect(progress.at(-1)).toMatchObject({ split: 'train', splitDone: 400, done: 540, total: 540 });
   });
@@ -103,5 +104,18 @@ describe('generateSplits', () => {
     const second = await ensureQuickstartDataset(dir);
     expect(second.created).toBe(false);
     expect(second.manifest).toEqual(first.manifest);
+    const valid = await readSplit(first.dir, 'valid');
+    expect(valid.every((record) => record.frontiers.length >= record.steps.length)).toBe(true);
+
+    // A home from before the generator wrote frontiers: its manifest names the older version, and
+    // the dataset is generated again, with them.
+    const manifestPath = join(first.dir, MANIFEST_FILE);
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
+    await writeFile(manifestPath, JSON.stringify({ ...manifest, generator_version: 1 }));
+    const withoutFrontiers = valid.map(({ frontiers: _dropped, ...rest }) => rest);
+    await writeFile(first.files.valid, JSON.stringify(withoutFrontiers));
+    const third = await ensureQuickstartDataset(dir);
+    expect(third.created).toBe(true);
+    expect(await readSplit(first.dir, 'valid')).toEqual(valid);
   });
 });

@@ -9,6 +9,8 @@ import type { Gpu, GpuInventory } from '../../common/api.js';
 /** Fields in the order `--query-gpu` lists them. */
 const QUERY = ['index', 'name', 'memory.total', 'memory.used', 'utilization.gpu'] as const;
 const TIMEOUT_MS = 5000;
+/** The problem of a machine without nvidia-smi: a state that does not change while the host runs. */
+export const NVIDIA_SMI_MISSING = 'no GPU: nvidia-smi is not installed';
 
 /** `nvidia-smi --format=csv,noheader,nounits` lines → GPUs; lines that do not parse are skipped. */
 export function parseNvidiaSmi(text: string): Gpu[] {
@@ -36,7 +38,7 @@ export function readGpuInventory(command = 'nvidia-smi'): Promise<GpuInventory> 
         if (error) {
           const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
           const detail = (stderr || error.message).trim().split('\n')[0];
-          resolve({ gpus: [], problem: missing ? 'no GPU: nvidia-smi is not installed' : `nvidia-smi failed: ${detail}` });
+          resolve({ gpus: [], problem: missing ? NVIDIA_SMI_MISSING : `nvidia-smi failed: ${detail}` });
           return;
         }
         const gpus = parseNvidiaSmi(stdout);

@@ -8,6 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ApiError } from '../../common/api.js';
 import type { BundleManifest, InspectTargets } from '../../common/inspector.js';
+import { hasPauseTokens } from '../../common/methods.js';
 import { RUN_FILES, type RunStore } from '../runs/runStore.js';
 import { isBundleDir, readManifest } from './bundle.js';
 
@@ -132,7 +133,7 @@ export function describeTargets(runId: string, runDir: string, method: string): 
 
 /** The slider's end: the most thoughts any trained stage used, at least a few beyond the default. */
 export function maxThoughts(manifest: BundleManifest): number {
-  if (!manifest.markers) return manifest.method === 'pause_token' ? manifest.pause_tokens : 0;
+  if (!manifest.markers) return hasPauseTokens(manifest.method) ? manifest.pause_tokens : 0;
   const trained = Math.max(0, ...manifest.stages.map((stage) => stage.thoughts));
   return Math.min(32, Math.max(trained, manifest.default_thoughts) + Math.max(2, manifest.c_thought));
 }

@@ -14,6 +14,7 @@
  * as in model.py) or re-runs the whole sequence (`cache: false`, for comparison and benchmarks).
  */
 import { MAX_INSPECT_THOUGHTS, type InspectRecord, type Inspection, type LensCell, type NodeValue, type ThoughtView } from '../../common/inspector.js';
+import { hasPauseTokens } from '../../common/methods.js';
 import type { LoadedBundle } from './bundle.js';
 import { graphOf, nodeFacts, stepFormat, valueQuery } from './graphValues.js';
 import { argmax, entropy, l2norm, softmax, topIndices } from './numeric.js';
@@ -234,7 +235,7 @@ export async function inspect(bundle: LoadedBundle, decoder: OnnxDecoder, option
 }
 
 function resolveThoughts(requested: number | undefined, manifest: LoadedBundle['manifest']): number {
-  if (manifest.method === 'pause_token') {
+  if (hasPauseTokens(manifest.method)) {
     if (requested !== undefined && requested !== manifest.pause_tokens) {
       throw new InspectRequestError(`a pause-token model always reads its ${manifest.pause_tokens} pause tokens; k = ${requested} is not possible`);
     }

@@ -36,10 +36,42 @@ export interface EngineLaunch {
   stderrPath: string;
 }
 
+/**
+ * What the job manager needs of a run's engine. `EngineProcess` is the real one; the job
+ * manager's fast tests use an in-memory engine that writes the files an engine writes.
+ */
+export interface EngineHandle {
+  readonly pid: number;
+  /** The leader's start token (see processIdentity), recorded with the PID. */
+  readonly start: string | null;
+  /** Called once, when the leader has ended. */
+  onExit(callback: (exit: EngineExit) => void): void;
+  /** Called on every poll: notices an adopted leader's end, keeps track of its processes. */
+  check(): void;
+  /** Asks the engine to stop (it writes its `finished` event), forcing it after `graceMs`. */
+  terminate(graceMs: number): void;
+  /** Stops following it; the processes keep running. */
+  detach(): void;
+}
+
+/** Starts engines, and finds again the ones an earlier workbench started. */
+export interface EngineLauncher {
+  /** Throws with one line when the engine cannot be started. */
+  launch(options: EngineLaunch): EngineHandle;
+  /** The engine recorded as (`pid`, `start`) when that process still runs, else null. */
+  adopt(pid: number, start: string | null | undefined): EngineHandle | null;
+}
+
+/** Real engine processes (the job manager's default). */
+export const engineLauncher: EngineLauncher = {
+  launch: (options) => EngineProcess.launch(options),
+  adopt: (pid, start) => EngineProcess.adopt(pid, start),
+};
+
 /** How often the descendants are listed again (listing reads every process's /proc entry). */
 const TREE_REFRESH_MS = 2000;
 
-export class EngineProcess {
+export class EngineProcess implements EngineHandle {
   /** The leader's descendants seen so far (still alive at the last listing), by PID. */
   private readonly tree = new Map<number, ProcessInfo>();
   private treeListedAt = 0;

@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CONFIG_BOUNDS, CONFIG_YAML_LIMITS, RunConfigSchema, type RunConfig } from '../../common/config.js';
+import { CONFIG_RULES } from '../../common/configRules.js';
 import type { JsonSchemaNode } from '../../common/configMessages.js';
 import { enginePython } from '../engine/paths.js';
 import { configToYaml, parseConfigYaml, semanticIssues } from './configText.js';
@@ -141,7 +142,7 @@ const CONFIG_KEYS = [
   'model_id', 'load_model_path', 'seed', 'resume', 'bf16', 'reset_optimizer', 'batch_size_training', 'debug',
   'gradient_accumulation_steps', 'num_epochs', 'lr', 'weight_decay', 'pause_token', 'curriculum', 'device', 'processes',
   'offline_model', 'eval_batch_size', 'max_new_tokens', 'max_val_samples', 'num_threads', 'precision', 'compile', 'workers',
-  'eval_stage', 'distributed', 'eval_thoughts', 'icot', 'icot_tokens_per_epoch', 'icot_smoothing',
+  'eval_stage', 'distributed', 'eval_thoughts', 'icot', 'icot_tokens_per_epoch', 'icot_smoothing', 'frontier_supervision',
   // Not keys: unknown, misspelt, and odd spellings of keys.
   'num_epoch', 'learning_rate', 'Name', '"lr"', 'yes', '1', 'null', '? lr',
 ] as const;
@@ -329,6 +330,40 @@ describe.skipIf(!engineReady)('the workbench and the engine agree on every confi
     const texts = lines.flatMap((line) => [`train_path: t.json\nval_path: v.json\n${line}\n`, `${line}\ntrain_path: t.json\nval_path: v.json\n`]);
     texts.push('', '# only a comment\n', '---\n', '...\n', '[]', '"text"', 'train_path: t\nval_path: v', '{train_path: t, val_path: v}');
     expect(compareAll(texts).problems).toEqual([]);
+  });
+
+  it('on every rule between keys (src/common/configRules.ts), broken and kept, naming the same key', () => {
+    // [extra lines, the key a broken rule names, or null when the config is valid]
+    const cases: [string, string | null][] = [
+      ['precision: fp32\nbf16: true', 'precision'],
+      ['precision: fp32\nbf16: false', null],
+      ['distributed: fsdp\nprocesses: 1', 'distributed'],
+      ['distributed: fsdp\nprocesses: 2', null],
+      ['local: true', 'local_path'],
+      ['local: true\nlocal_path: /models/gpt2', null],
+      ['offline_model: {n_embd: 30, n_head: 4}', 'offline_model.n_head'],
+      ['offline_model: {n_embd: 32, n_head: 4}', null],
+      ['only_eval: true', 'load_model_path'],
+      ['only_eval: true\nload_model_path: None', 'load_model_path'],
+      ['eval_thoughts: [1]', 'eval_thoughts'],
+      ['eval_thoughts: [1]\nonly_eval: true\nload_model_path: b.pt\neval_stage: 2', 'eval_thoughts'],
+      ['eval_thoughts: [1]\nonly_eval: true\nload_model_path: b.pt', null],
+      ['resume: 3\nnum_epochs: 3', 'resume'],
+      ['resume: 7\nnum_epochs: 3', 'resume'],
+      ['resume: 2\nnum_epochs: 3', null],
+      ['resume: 3\nnum_epochs: 3\nonly_eval: true\nload_model_path: b.pt', null],
+    ];
+    const texts = cases.map(([lines]) => `train_path: t.json\nval_path: v.json\ncoconut: true\n${lines}\n`);
+    expect(compareAll(texts).problems).toEqual([]);
+    const engine = engineVerdicts(texts);
+    cases.forEach(([lines, path], index) => {
+      const ours = workbenchVerdict(texts[index]!);
+      const theirs = engine[index]!;
+      expect(ours.ok ? null : ours.problems.map((problem) => problem.split(':')[0]), lines).toEqual(path === null ? null : [path]);
+      expect(theirs.ok ? null : theirs.where, lines).toBe(path);
+    });
+    // A rule added to the table needs a case here.
+    expect(new Set(cases.flatMap(([, path]) => (path === null ? [] : [path])))).toEqual(new Set(CONFIG_RULES.map((rule) => rule.path)));
   });
 
   it('on generated configs, valid and not, with the same values when valid', () => {

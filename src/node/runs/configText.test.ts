@@ -98,6 +98,17 @@ describe('checkConfig', () => {
     expect(check({ resume: 3, num_epochs: 3, load_model_path: checkpoint, only_eval: true }).ok).toBe(true);
   });
 
+  it('accepts frontier_supervision only with continuous thoughts and the curriculum, as the engine does', () => {
+    expect(check({ frontier_supervision: true })).toMatchObject({ ok: true, issues: [] });
+    expect(check({ frontier_supervision: true, coconut: false })).toMatchObject({ ok: true, method: 'pause_as_thought' });
+    expect(check({ frontier_supervision: true, coconut: false, cot: true }).issues).toEqual([
+      { path: 'frontier_supervision', message: 'trains what continuous thoughts hold, but method cot has no thoughts (use coconut or pause as thought)' },
+    ]);
+    expect(check({ frontier_supervision: true, curriculum: false }).issues).toEqual([
+      { path: 'frontier_supervision', message: "supervises the curriculum's stages, but curriculum: false trains only the final stage, where the target is the answer; drop one" },
+    ]);
+  });
+
   it('reports schema problems in researcher words at their paths', () => {
     const result = check({ num_epoch: 4, lr: 0 });
     expect(result.ok).toBe(false);

@@ -5,6 +5,8 @@ import type { ConfigCheck, Issue } from '../../common/api.js';
 import { CONFIG_YAML_LIMITS, METHOD_FLAGS, methodOf, type MethodName, type RunConfig } from '../../common/config.js';
 import { parseRunConfig } from '../../common/configMessages.js';
 import { readConfigYaml } from '../../common/configYaml.js';
+import { METHODS, hasThoughtMarkers, isStaged } from '../../common/methods.js';
+import { brokenConfigRules } from '../../common/configRules.js';
 import { decodeUtf8 } from '../datasets/records.js';
 
 export type ConfigParse = { ok: true; config: RunConfig } | { ok: false; issues: Issue[] };
@@ -44,7 +46,10 @@ export function readConfigFile(path: string): string {
   return decoded.text;
 }
 
-/** Checks the engine would also make, made early so the form can point at the field. */
+/**
+ * Checks the engine also makes, made early so the form can point at the field: the method rules
+ * here, the rules between keys from the table both sides read (src/common/configRules.ts).
+ */
 export function semanticIssues(config: RunConfig): Issue[] {
   const issues: Issue[] = [];
   const flags = METHOD_FLAGS.filter((flag) => config[flag]);
@@ -56,43 +61,26 @@ export function semanticIssues(config: RunConfig): Issue[] {
   if (config.special_token && flags.length > 0) {
     issues.push({ path: 'special_token', message: `marks a pause-as-thought run; it cannot be combined with ${flags.join(', ')}` });
   }
-  if (config.local && config.local_path === null) {
-    issues.push({ path: 'local_path', message: 'local is true: give the folder of a saved model' });
+  // A forced thought count without only_eval is the rule table's to report.
+  if (config.eval_thoughts !== null && config.only_eval && !hasThoughtMarkers(methodOf(config))) {
+    issues.push({ path: 'eval_thoughts', message: `needs continuous thoughts, but method ${methodOf(config)} has no thought markers` });
   }
-  if (config.offline_model.n_embd % config.offline_model.n_head !== 0) {
-    issues.push({ path: 'offline_model.n_head', message: 'must divide offline_model.n_embd' });
-  }
-  if (config.only_eval && config.load_model_path === null) {
-    issues.push({ path: 'load_model_path', message: 'only_eval needs a checkpoint to evaluate' });
-  }
-  if (config.precision === 'fp32' && config.bf16) {
-    issues.push({ path: 'precision', message: "fp32 contradicts bf16: true; drop one" });
-  }
-  if (config.distributed === 'fsdp' && config.processes === 1) {
-    issues.push({ path: 'distributed', message: 'fsdp shards the model over several processes; set processes above 1' });
-  }
-  if (config.eval_thoughts !== null) {
+  if (config.frontier_supervision) {
     const method = methodOf(config);
-    if (!config.only_eval) {
-      issues.push({ path: 'eval_thoughts', message: 'forces thought counts when evaluating a checkpoint: set only_eval' });
-    } else if (method !== 'coconut' && method !== 'pause_as_thought') {
-      issues.push({ path: 'eval_thoughts', message: `needs continuous thoughts, but method ${method} has no thought markers` });
-    } else if (config.eval_stage !== 'current') {
-      issues.push({ path: 'eval_thoughts', message: 'eval_stage also fixes the thought count at evaluation; drop one' });
+    if (!hasThoughtMarkers(method)) {
+      issues.push({ path: 'frontier_supervision', message: `trains what continuous thoughts hold, but method ${method} has no thoughts (use coconut or pause as thought)` });
+    } else if (!config.curriculum) {
+      issues.push({ path: 'frontier_supervision', message: 'supervises the curriculum\'s stages, but curriculum: false trains only the final stage, where the target is the answer; drop one' });
     }
   }
-  if (!config.only_eval && config.resume >= config.num_epochs) {
-    issues.push({ path: 'resume', message: `skipping ${config.resume} epochs leaves nothing to train (num_epochs is ${config.num_epochs})` });
-  }
+  // The rules between keys, from the table the engine reads too; a key already reported keeps its first issue.
+  for (const issue of brokenConfigRules(config)) if (!issues.some((reported) => reported.path === issue.path)) issues.push(issue);
   return issues;
 }
 
-/** Methods whose training samples follow a stage that grows with the epoch. */
-const CURRICULUM_METHODS: ReadonlySet<MethodName> = new Set(['coconut', 'pause_as_thought', 'no_thoughts', 'icot']);
-
 /** The curriculum stage the engine trains at in `epoch` (its `stage_of_epoch`, before iCoT's cap by the data). */
 function stageOfEpoch(config: RunConfig, method: MethodName, epoch: number): number {
-  if (method === 'icot') return epoch;
+  if (METHODS[method].curriculum === 'icot') return epoch;
   if (!config.curriculum) return config.max_latent_stage + 1;
   return Math.min(Math.floor(epoch / config.epochs_per_stage), config.max_latent_stage + 1);
 }
@@ -113,7 +101,7 @@ export function configWarnings(config: RunConfig): Issue[] {
   const method = methodOf(config);
   if (config.resume > 0 && config.load_model_path === null && !config.only_eval) {
     const skipped = config.resume === 1 ? 'skips the first epoch' : `skips the first ${config.resume} epochs`;
-    const start = CURRICULUM_METHODS.has(method)
+    const start = isStaged(method)
       ? `training starts from the base model at stage ${stageOfEpoch(config, method, config.resume)} and ${skipped}`
       : `training starts from the base model and ${skipped}`;
     warnings.push({

@@ -140,7 +140,7 @@ describe('damaged runs', () => {
   it('keeps a run kept outside the home whose folder is gone, and deletes its link', async () => {
     const outside = join(home.path, 'elsewhere', 'run');
     const config = RunConfigSchema.parse({ name: 'outside', cot: true, train_path: '/t.json', val_path: '/v.json' });
-    const run = workbench.store.create(config, {}, outside);
+    const run = workbench.store.create(config, {}, { outsideDir: outside });
     workbench.store.update(run.id, { status: 'failed' });
     rmSync(outside, { recursive: true });
 

@@ -137,6 +137,13 @@ describe('coconut eval', () => {
     const foreign = join(home.path, 'foreign.json');
     writeFileSync(foreign, JSON.stringify([{ question: 'Is Wally a zumpus?', steps: ['Wally is a zumpus.'], answer: 'True' }]));
     expect(await refused({ dataset: foreign })).toMatch(/\d+ % of its words are unknown to the run's tokenizer \(record 0: .*"Wally"/);
+    // The same words whether the file is read here or through the workbench's dataset cache (the API's way).
+    const torn = join(home.path, 'torn.json');
+    writeFileSync(torn, '[{"question": ');
+    const fromStore = (path: string) => workbench.datasets.recordsOfPath(path);
+    expect(await refused({ dataset: torn })).toMatch(/^dataset torn\.json: not valid JSON/);
+    expect(await refused({ dataset: torn, readRecords: fromStore })).toBe(await refused({ dataset: torn }));
+    expect(await refused({ dataset: foreign, readRecords: fromStore })).toBe(await refused({ dataset: foreign }));
     expect(await refused({ checkpoint: 'epoch-9' })).toMatch(/no checkpoint "epoch-9" .*have: best, last, epoch-2, epoch-1/);
 
     const cot = workbench.store.create(RunConfigSchema.parse({ name: 'cot', cot: true, train_path: testPath, val_path: testPath }), {});

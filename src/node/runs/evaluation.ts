@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ApiError, type ThoughtRange } from '../../common/api.js';
 import { methodOf, type RunConfig } from '../../common/config.js';
 import { MAX_INSPECT_THOUGHTS } from '../../common/inspector.js';
+import { hasThoughtMarkers } from '../../common/methods.js';
 import type { RunSummary } from '../../common/runs.js';
 import { WordLevelTokenizer, wordsOf } from '../../common/tokenizer/wordLevel.js';
 import { DatasetError, readDataset, type DatasetRecord } from '../datasets/records.js';
@@ -17,9 +18,6 @@ import { resolveCheckpoint } from '../inspector/runTargets.js';
 import type { JobManager } from '../jobs/jobManager.js';
 import { checkConfig, configToYaml } from './configText.js';
 import { RUN_FILES, type RunStore } from './runStore.js';
-
-/** Methods whose prompts carry `<bot>`…`<eot>` and so can be given a thought count. */
-const THOUGHT_METHODS = new Set(['coconut', 'pause_as_thought']);
 
 export interface EvaluationRequest {
   /** The run to evaluate. */
@@ -33,6 +31,11 @@ export interface EvaluationRequest {
   baseDir: string;
   /** The command line may name any checkpoint file; the API only the run's own. */
   allowCheckpointFiles?: boolean;
+  /**
+   * Reads the dataset's records: the workbench's cached `DatasetStore` where one serves (the
+   * Compare and Inspect pages have usually read the same split); default: the file, once.
+   */
+  readRecords?: (path: string) => Promise<readonly DatasetRecord[]>;
 }
 
 /** `1..3` or `2` (the command line's form of a thought range). */
@@ -101,11 +104,16 @@ export async function evaluationConfig(store: RunStore, request: EvaluationReque
   if (!existsSync(datasetPath) || !statSync(datasetPath).isFile()) {
     throw new ApiError('not_found', `dataset ${request.dataset}: no such file (${datasetPath})`, [{ path: 'dataset', message: 'no such file' }]);
   }
-  let records: DatasetRecord[];
+  let records: readonly DatasetRecord[];
   try {
-    records = await readDataset(datasetPath);
+    records = await (request.readRecords ?? readDataset)(datasetPath);
   } catch (error) {
     if (error instanceof DatasetError) throw new ApiError('bad_request', `dataset ${error.message}`, [{ path: 'dataset', message: error.message }]);
+    // The store's error puts the full path before the reader's message, which names the file already.
+    if (error instanceof ApiError && error.code === 'bad_request') {
+      const detail = error.message.startsWith(`${datasetPath}: `) ? error.message.slice(datasetPath.length + 2) : error.message;
+      throw new ApiError('bad_request', `dataset ${detail}`, [{ path: 'dataset', message: detail }]);
+    }
     throw error;
   }
   if (records.length === 0) throw new ApiError('bad_request', `dataset ${datasetPath} has no records`, [{ path: 'dataset', message: 'no records' }]);
@@ -126,7 +134,7 @@ export async function evaluationConfig(store: RunStore, request: EvaluationReque
   }
   const source = parsed.config;
   const method = methodOf(source);
-  if (request.thoughts && !THOUGHT_METHODS.has(method)) {
+  if (request.thoughts && !hasThoughtMarkers(method)) {
     throw new ApiError('bad_request', `run ${request.runId} is ${method}: its prompts have no continuous thoughts to count (--thoughts applies to coconut and pause-as-thought runs)`, [
       { path: 'thoughts', message: `method ${method} has no thoughts` },
     ]);
@@ -157,5 +165,5 @@ export async function evaluationConfig(store: RunStore, request: EvaluationReque
 /** Queues the evaluation as a new run. */
 export async function submitEvaluation(store: RunStore, jobs: JobManager, request: EvaluationRequest): Promise<RunSummary> {
   const { config, checkpointLabel } = await evaluationConfig(store, request);
-  return jobs.submit(config, undefined, { run: request.runId, checkpoint: checkpointLabel });
+  return jobs.submit(config, { evalOf: { run: request.runId, checkpoint: checkpointLabel } });
 }

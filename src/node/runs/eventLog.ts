@@ -27,6 +27,12 @@ function snippet(line: string): string {
   return trimmed.length > 60 ? `${trimmed.slice(0, 60)}…` : trimmed;
 }
 
+/** An event and the line of `events.jsonl` it was read from (1-based). */
+export interface NumberedEvent {
+  line: number;
+  event: EngineEvent;
+}
+
 export class EventLogReader {
   private offset = 0;
   private pending = '';
@@ -45,6 +51,11 @@ export class EventLogReader {
    * is never joined to the event written after it.
    */
   readNew(): EngineEvent[] {
+    return this.readNewLines().map((entry) => entry.event);
+  }
+
+  /** `readNew`, each event with its line number in the file (1-based): the cursor a live stream resumes from. */
+  readNewLines(): NumberedEvent[] {
     if (!existsSync(this.path)) return [];
     const size = statSync(this.path).size;
     if (size < this.offset) this.offset = size; // shrunk below a whole line: not the engine's doing; read what comes
@@ -64,12 +75,12 @@ export class EventLogReader {
     if (end === 0) return [];
     this.offset += end;
     const lines = buffer.subarray(0, end - 1).toString('utf8').split('\n');
-    const events: EngineEvent[] = [];
+    const events: NumberedEvent[] = [];
     for (const line of lines) {
       this.lineNumber += 1;
       if (line.trim() === '') continue;
       const event = this.parse(line);
-      if (event) events.push(event);
+      if (event) events.push({ line: this.lineNumber, event });
     }
     return events;
   }

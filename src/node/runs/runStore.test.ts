@@ -42,13 +42,13 @@ describe('RunStore', () => {
 
   it('puts a run in a given folder, refuses a non-empty one and leaves it untouched', () => {
     const outside = join(home.path, 'elsewhere', 'run-a');
-    const record = store.create(config, {}, outside);
+    const record = store.create(config, {}, { outsideDir: outside });
     expect(record.dir).toBe(outside);
     expect(store.list().map((run) => run.id)).toEqual([record.id]);
     const occupied = join(home.path, 'occupied');
     mkdirSync(occupied);
     writeFileSync(join(occupied, 'keep.txt'), 'precious');
-    expect(() => store.create(config, {}, occupied)).toThrow(/not empty/);
+    expect(() => store.create(config, {}, { outsideDir: occupied })).toThrow(/not empty/);
     expect(readFileSync(join(occupied, 'keep.txt'), 'utf8')).toBe('precious');
   });
 

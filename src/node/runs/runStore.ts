@@ -25,7 +25,7 @@ import { join, resolve } from 'node:path';
 import { ApiError, PredictionRowSchema, type PredictionFilter, type PredictionRow } from '../../common/api.js';
 import type { RunConfig } from '../../common/config.js';
 import type { EngineEvent } from '../../common/events.js';
-import { isFinal, type RunDamage, type RunRecord, type RunSummary } from '../../common/runs.js';
+import { isFinal, type RunDamage, type RunRecord, type RunSummary, type RunSweep } from '../../common/runs.js';
 import { writeFileAtomic } from './atomicFile.js';
 import { describeFsError, RunRecordWriteError } from './fsFailure.js';
 import { methodOf } from '../../common/config.js';
@@ -46,6 +46,16 @@ export const RUN_FILES = {
 } as const;
 
 export type LogStream = 'stdout' | 'stderr';
+
+/** Where a new run lives and what it belongs to, fixed when it is created. */
+export interface RunPlacement {
+  /** A folder of the user's choosing (it must not exist yet or be empty); `runs/<id>` links to it. */
+  outsideDir?: string;
+  /** For an evaluation: the run and checkpoint it evaluates. */
+  evalOf?: RunRecord['eval_of'];
+  /** For a run of a seed sweep: the sweep it belongs to. */
+  sweep?: RunSweep | null;
+}
 
 /** How long a new folder without run.json is taken for one `create` is still writing. */
 const CREATION_GRACE_MS = 5000;
@@ -134,9 +144,10 @@ export class RunStore {
   /**
    * Creates the directory, `config.yaml` and a queued `run.json`. The config's paths must already
    * be absolute. With `outsideDir` the run lives there and `runs/<id>` links to it, so it lists
-   * like any other; that folder must not exist yet or be empty.
+   * like any other.
    */
-  create(config: RunConfig, versions: Record<string, string>, outsideDir?: string, evalOf: RunRecord['eval_of'] = null): RunRecord {
+  create(config: RunConfig, versions: Record<string, string>, placement: RunPlacement = {}): RunRecord {
+    const { outsideDir, evalOf = null, sweep = null } = placement;
     try {
       mkdirSync(this.runsDir, { recursive: true });
     } catch (error) {
@@ -175,6 +186,7 @@ export class RunStore {
       val_path: config.val_path,
       seed: config.seed,
       eval_of: evalOf,
+      ...(sweep ? { sweep } : {}),
       pid: null,
       versions,
       exit_code: null,
@@ -405,10 +417,10 @@ export class RunStore {
   }
 
   /**
-   * Every row of one of the run's prediction files (`file` one of its names, never a path;
-   * default: the one written last), with the run's file names. A torn last line is skipped.
+   * Which of the run's prediction files `file` names (one of its names, never a path; default:
+   * the one written last), with its path; both null when the run has none yet.
    */
-  predictionRows(id: string, file: string | undefined): { files: string[]; file: string | null; rows: PredictionRow[] } {
+  predictionFile(id: string, file: string | undefined): { files: string[]; file: string | null; path: string | null } {
     const dir = join(this.realDir(id), RUN_FILES.predictions);
     const files = this.predictionFiles(id);
     if (file !== undefined && !files.includes(file)) {
@@ -416,26 +428,14 @@ export class RunStore {
       throw new ApiError('not_found', `run ${id} has no prediction file ${JSON.stringify(file)} (${have})`);
     }
     const chosen = file ?? latestFile(dir, files);
-    if (chosen === null) return { files, file: null, rows: [] };
-    const path = join(dir, chosen);
-    const lines = readFileSync(path, 'utf8').split('\n');
-    const rows: PredictionRow[] = [];
-    lines.forEach((line, index) => {
-      if (line.trim() === '') return;
-      let parsed: ReturnType<typeof PredictionRowSchema.safeParse> | null = null;
-      try {
-        parsed = PredictionRowSchema.safeParse(JSON.parse(line));
-      } catch {
-        parsed = null;
-      }
-      if (parsed?.success) {
-        rows.push(parsed.data);
-      } else if (index < lines.length - 1) {
-        // Only the last line may be cut short (a file still being written by hand or a copy).
-        throw new ApiError('internal', `${path}: line ${index + 1} is not a prediction row`);
-      }
-    });
-    return { files, file: chosen, rows };
+    return { files, file: chosen, path: chosen === null ? null : join(dir, chosen) };
+  }
+
+  /** Every row of one of the run's prediction files (as `predictionFile` chooses it), with the run's file names. */
+  predictionRows(id: string, file: string | undefined): { files: string[]; file: string | null; rows: PredictionRow[] } {
+    const { files, file: chosen, path } = this.predictionFile(id, file);
+    if (path === null) return { files, file: null, rows: [] };
+    return { files, file: chosen, rows: readPredictionRows(path) };
   }
 
   /**
@@ -489,6 +489,28 @@ function linkTarget(path: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** The rows of a predictions file; a torn last line is skipped, any other bad line is an error naming it. */
+export function readPredictionRows(path: string): PredictionRow[] {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const rows: PredictionRow[] = [];
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    let parsed: ReturnType<typeof PredictionRowSchema.safeParse> | null = null;
+    try {
+      parsed = PredictionRowSchema.safeParse(JSON.parse(line));
+    } catch {
+      parsed = null;
+    }
+    if (parsed?.success) {
+      rows.push(parsed.data);
+    } else if (index < lines.length - 1) {
+      // Only the last line may be cut short (a file still being written by hand or a copy).
+      throw new ApiError('internal', `${path}: line ${index + 1} is not a prediction row`);
+    }
+  });
+  return rows;
 }
 
 /** The file written last (ties: the later in epoch order), or null when there is none. */

@@ -7,6 +7,7 @@ import { DatasetJobs } from '../datasets/datasetJobs.js';
 import { DatasetStore } from '../datasets/datasetStore.js';
 import { projectRoot } from '../engine/paths.js';
 import { ExportJobs } from '../inspector/exportJobs.js';
+import { GpuSampler } from '../gpus/gpuSampler.js';
 import { InspectorService } from '../inspector/inspectorService.js';
 import { JobManager, type JobManagerOptions } from '../jobs/jobManager.js';
 import { RunStore } from '../runs/runStore.js';
@@ -29,6 +30,8 @@ export class Workbench {
   readonly analyser: RunAnalyser;
   readonly exports = new ExportJobs();
   readonly inspector = new InspectorService();
+  /** The one nvidia-smi reader every view subscribes to (`gpus` topic). */
+  readonly gpus = new GpuSampler();
   readonly version = workbenchVersion();
 
   constructor(

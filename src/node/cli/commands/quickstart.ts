@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseDocument } from 'yaml';
 import type { RunSummary } from '../../../common/runs.js';
+import type { RunSweep } from '../../../common/sweep.js';
 import { presetPath } from '../../api/handlers.js';
 import { checkConfig } from '../../runs/configText.js';
 import { launchDesktop } from '../../desktop/electron.js';
@@ -27,9 +28,10 @@ import { describeEnd, trainConfig } from './train.js';
  */
 export const QUICKSTART_ESTIMATE = { datasetSeconds: 3, cotMinutes: 4, coconutMinutes: 5 };
 
-function presetText(name: string, overrides: Record<string, unknown> = {}): string {
+function presetText(name: string, overrides: Record<string, unknown> = {}, nameSuffix = ''): string {
   const document = parseDocument(readFileSync(presetPath(name), 'utf8'));
   for (const [key, value] of Object.entries(overrides)) document.set(key, value);
+  if (nameSuffix) document.set('name', `${String(document.get('name') ?? name)}${nameSuffix}`);
   return document.toString();
 }
 
@@ -45,7 +47,7 @@ function findCompleted(workbench: Workbench, text: string): RunSummary | null {
   return null;
 }
 
-async function trainOrReuse(workbench: Workbench, text: string, label: string, fresh: boolean, quiet: boolean): Promise<RunSummary> {
+async function trainOrReuse(workbench: Workbench, text: string, label: string, fresh: boolean, quiet: boolean, sweep?: RunSweep): Promise<RunSummary> {
   const done = fresh ? null : findCompleted(workbench, text);
   if (done) {
     if (!quiet) console.log(`${label}: reusing the completed run ${done.id} (--fresh trains again)`);
@@ -55,12 +57,40 @@ async function trainOrReuse(workbench: Workbench, text: string, label: string, f
     baseDir: workbench.home,
     showProgress: !quiet && process.stderr.isTTY === true,
     label,
+    sweep,
   });
   if (!quiet) console.log(describeEnd(run));
   if (run.status !== 'completed') {
     throw new CliError(`${label} did not complete (${run.status}); see ${run.dir}/stderr.log`, run.status === 'cancelled' ? 130 : 1);
   }
   return run;
+}
+
+export interface QuickstartPairOptions {
+  /** Train again even when a completed run of the same config exists. */
+  fresh: boolean;
+  /** No progress bars or progress lines. */
+  quiet: boolean;
+  /** Both steps with this seed, their names ending in ` · seed S`; default: the presets' own seed and names. */
+  seed?: number;
+  /** The seed sweep both runs belong to (`coconut sweep --quickstart`). */
+  sweepId?: string;
+  /** Config keys set in both steps (`coconut sweep --set`), such as `debug: true` for a quick check of the pipeline. */
+  overrides?: Record<string, unknown>;
+}
+
+/**
+ * The quickstart's two steps on its dataset (generated already): CoT, then Coconut from the CoT
+ * run's best checkpoint. Each step reuses a completed run of exactly its config unless `fresh`.
+ */
+export async function trainQuickstartPair(workbench: Workbench, options: QuickstartPairOptions): Promise<{ cot: RunSummary; coconut: RunSummary }> {
+  const keys = { ...options.overrides, ...(options.seed === undefined ? {} : { seed: options.seed }) };
+  const suffix = options.seed === undefined ? '' : ` · seed ${options.seed}`;
+  const step = (name: string): RunSweep | undefined => (options.sweepId === undefined ? undefined : { id: options.sweepId, step: name });
+  const cot = await trainOrReuse(workbench, presetText('quickstart-cot', keys, suffix), `CoT${suffix}`, options.fresh, options.quiet, step('cot'));
+  const coconutText = presetText('quickstart-coconut', { ...keys, load_model_path: join(cot.dir, 'checkpoints', 'best.pt') }, suffix);
+  const coconut = await trainOrReuse(workbench, coconutText, `Coconut${suffix}`, options.fresh, options.quiet, step('coconut'));
+  return { cot, coconut };
 }
 
 export function registerQuickstartCommand(program: Command): void {
@@ -84,9 +114,7 @@ export function registerQuickstartCommand(program: Command): void {
       const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { showProgress: !quiet && process.stderr.isTTY === true });
       if (!quiet) console.log(`dataset: ${dataset.dir} (${dataset.created ? 'generated' : 'already there'})`);
 
-      const cot = await trainOrReuse(workbench, presetText('quickstart-cot'), 'CoT', options.fresh === true, quiet);
-      const coconutText = presetText('quickstart-coconut', { load_model_path: join(cot.dir, 'checkpoints', 'best.pt') });
-      const coconut = await trainOrReuse(workbench, coconutText, 'Coconut', options.fresh === true, quiet);
+      const { cot, coconut } = await trainQuickstartPair(workbench, { fresh: options.fresh === true, quiet });
 
       if (quiet) {
         printJson({ dataset: dataset.dir, cot, coconut });

@@ -1,6 +1,7 @@
 /** `coconut train --config FILE [--run-dir DIR]`: one run through the job manager, with progress. */
 import type { Command } from 'commander';
 import type { RunSummary } from '../../../common/runs.js';
+import type { RunSweep } from '../../../common/sweep.js';
 import { checkConfig, readConfigFile } from '../../runs/configText.js';
 import { Workbench } from '../../workbench/workbench.js';
 import { CliError, printJson } from '../output.js';
@@ -12,6 +13,8 @@ export interface TrainOptions {
   runDir?: string;
   showProgress: boolean;
   label?: string;
+  /** Records the run as part of this seed sweep (`coconut sweep`). */
+  sweep?: RunSweep;
 }
 
 /** Trains one config to its end. Ctrl-C cancels the run (the engine saves what it has). */
@@ -20,7 +23,7 @@ export async function trainConfig(workbench: Workbench, configText: string, wher
   if (!check.config) {
     throw new CliError(check.issues.map((issue) => `${where}: ${issue.path ? `config key '${issue.path}': ` : ''}${issue.message}`).join('\n'));
   }
-  const run = workbench.jobs.submit(check.config, options.runDir);
+  const run = workbench.jobs.submit(check.config, { outsideDir: options.runDir, sweep: options.sweep });
   const progress = terminalProgress(options.label ?? check.config.name, options.showProgress);
   const stopFollowing = workbench.jobs.subscribeRun(run.id, (message) => progress.onMessage(message));
   const cancel = (): void => {

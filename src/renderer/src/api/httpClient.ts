@@ -14,7 +14,7 @@ import {
 import { API_PATH_PREFIX, SOCKET_PATH } from '../../../common/transport';
 import { decodeReply, decodeTopicMessage } from './decode';
 import { SocketMux, type SocketFactory, type SocketMuxOptions } from './socket';
-import type { ClientApi, ConnectionState, SubscribeOptions } from './types';
+import type { ClientApi, ConnectionState, TopicSubscribeOptions } from './types';
 
 export interface HttpClientOptions extends SocketMuxOptions {
   /** Origin of the host, e.g. `http://127.0.0.1:5123`; defaults to the page's. */
@@ -63,7 +63,7 @@ export function createHttpApi(options: HttpClientOptions = {}): ClientApi & { cl
     topic: T,
     params: TopicParamsOf<T>,
     onMessage: (message: TopicMessageOf<T>) => void,
-    subscribeOptions: SubscribeOptions = {},
+    subscribeOptions: TopicSubscribeOptions<T> = {},
   ): () => void {
     const onError = subscribeOptions.onError ?? ((error: ApiError) => console.warn(`subscription ${topic}:`, error.message));
     return mux.subscribe(
@@ -79,6 +79,7 @@ export function createHttpApi(options: HttpClientOptions = {}): ClientApi & { cl
       },
       onError,
       subscribeOptions.onResubscribed ?? (() => undefined),
+      subscribeOptions.resubscribeParams,
     );
   }
 

@@ -3,7 +3,7 @@ import { createHttpApi } from './httpClient';
 import { createIpcApi } from './ipcClient';
 import type { ClientApi } from './types';
 
-export type { ClientApi, ConnectionState, SubscribeOptions } from './types';
+export type { ClientApi, ConnectionState, SubscribeOptions, TopicSubscribeOptions } from './types';
 
 export function createApi(): ClientApi {
   const bridge = window.coconutIpc;

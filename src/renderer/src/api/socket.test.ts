@@ -85,6 +85,29 @@ describe('SocketMux', () => {
     expect(sockets[2]!.sent).toEqual([{ op: 'subscribe', id: 1, topic: 'run', params: { id: 'r1' } }]);
   });
 
+  it('re-subscribes with the params the subscriber gives then (its cursor), asked after it heard of the reconnect', () => {
+    const { mux, sockets, timers } = setup();
+    let held = 0;
+    const order: string[] = [];
+    mux.subscribe(
+      'run',
+      { id: 'r1' },
+      () => (held += 1),
+      () => undefined,
+      () => order.push('resubscribed'),
+      () => (order.push('params'), { id: 'r1', after: { events: held, stdout: 0, stderr: 0 } }),
+    );
+    sockets[0]!.open();
+    expect(sockets[0]!.sent).toEqual([{ op: 'subscribe', id: 1, topic: 'run', params: { id: 'r1' } }]);
+    sockets[0]!.receive({ id: 1, message: 'event' });
+    sockets[0]!.receive({ id: 1, message: 'event' });
+    sockets[0]!.drop();
+    timers.shift()!();
+    sockets[1]!.open();
+    expect(order).toEqual(['resubscribed', 'params']);
+    expect(sockets[1]!.sent).toEqual([{ op: 'subscribe', id: 1, topic: 'run', params: { id: 'r1', after: { events: 2, stdout: 0, stderr: 0 } } }]);
+  });
+
   it('unsubscribes on the wire and stops delivering', () => {
     const { mux, sockets } = setup();
     const got: unknown[] = [];

@@ -3,7 +3,8 @@
  *
  * Subscriptions are numbered by the client; the host answers `{id, message}` or `{id, error}`.
  * When the socket drops, the client retries with exponential backoff and, once it is back, sends
- * every live subscription again (each subscriber hears about it through `onResubscribed`).
+ * every live subscription again (each subscriber hears about it through `onResubscribed`, and may
+ * give the params to send again: a cursor, so that only what was missed comes).
  */
 import type { ApiError } from '../../../common/api';
 import type { SocketClientMessage } from '../../../common/transport';
@@ -44,6 +45,8 @@ interface Subscription {
   onMessage: (raw: unknown) => void;
   onError: (error: ApiError) => void;
   onResubscribed: () => void;
+  /** The params of a re-subscription (a cursor), when they differ from the first. */
+  paramsAgain: (() => unknown) | undefined;
   /** Sent on a socket that has since closed: the next send is a re-subscription. */
   sentBefore: boolean;
 }
@@ -86,9 +89,10 @@ export class SocketMux {
     onMessage: (raw: unknown) => void,
     onError: (error: ApiError) => void,
     onResubscribed: () => void,
+    paramsAgain?: () => unknown,
   ): () => void {
     const id = this.nextId++;
-    const sub: Subscription = { id, topic, params, onMessage, onError, onResubscribed, sentBefore: false };
+    const sub: Subscription = { id, topic, params, onMessage, onError, onResubscribed, paramsAgain, sentBefore: false };
     this.subs.set(id, sub);
     if (this.socket && this.socket.readyState === OPEN) {
       this.sendSubscribe(sub);
@@ -157,7 +161,9 @@ export class SocketMux {
     const again = sub.sentBefore;
     sub.sentBefore = true;
     if (again) sub.onResubscribed();
-    this.send({ op: 'subscribe', id: sub.id, topic: sub.topic, params: sub.params });
+    // Asked after onResubscribed, so that a subscriber can settle what it holds first.
+    const params = again && sub.paramsAgain ? sub.paramsAgain() : sub.params;
+    this.send({ op: 'subscribe', id: sub.id, topic: sub.topic, params });
   }
 
   private receive(data: unknown): void {

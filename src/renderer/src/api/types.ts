@@ -11,10 +11,18 @@ export interface SubscribeOptions {
   /** The subscription could not start (or the host ended it with an error). */
   onError?: (error: ApiError) => void;
   /**
-   * The link dropped and came back, and the subscription was sent again. A run subscription
-   * replays its whole history after this, so whoever accumulates its messages must start over.
+   * The link dropped and came back, and the subscription is being sent again (with
+   * `resubscribeParams` when given, else the same params, which replays a run's whole history).
    */
   onResubscribed?: () => void;
+}
+
+export interface TopicSubscribeOptions<T extends TopicName> extends SubscribeOptions {
+  /**
+   * The params to send when the link comes back, asked for then: a cursor, so the host sends only
+   * what was missed. Only the HTTP transport's link can drop; IPC never resubscribes.
+   */
+  resubscribeParams?: () => TopicParamsOf<T>;
 }
 
 export interface ClientApi extends WorkbenchApi {
@@ -23,7 +31,7 @@ export interface ClientApi extends WorkbenchApi {
     topic: T,
     params: TopicParamsOf<T>,
     onMessage: (message: TopicMessageOf<T>) => void,
-    options?: SubscribeOptions,
+    options?: TopicSubscribeOptions<T>,
   ): () => void;
   connectionState(): ConnectionState;
   /** Calls `listener` on every change of the live link; returns a function that stops it. */

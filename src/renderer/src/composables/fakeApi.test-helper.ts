@@ -1,12 +1,12 @@
 /** A scripted `ClientApi` for composable tests: answers calls from a table, exposes subscriptions. */
 import type { MethodName, RequestOf, ResponseOf, TopicMessageOf, TopicName } from '../../../common/api';
-import type { ClientApi, SubscribeOptions } from '../api';
+import type { ClientApi, SubscribeOptions, TopicSubscribeOptions } from '../api';
 
 export interface FakeSubscription {
   topic: TopicName;
   params: unknown;
   push: (message: unknown) => void;
-  options: SubscribeOptions;
+  options: SubscribeOptions & { resubscribeParams?: () => unknown };
   closed: boolean;
 }
 
@@ -25,7 +25,7 @@ export function fakeApi(handlers: Partial<Record<MethodName, Handler>>): ClientA
       if (!handler) throw new Error(`no fake for ${method}`);
       return (await handler(request)) as ResponseOf<M>;
     },
-    subscribe<T extends TopicName>(topic: T, params: unknown, onMessage: (m: TopicMessageOf<T>) => void, options: SubscribeOptions = {}) {
+    subscribe<T extends TopicName>(topic: T, params: unknown, onMessage: (m: TopicMessageOf<T>) => void, options: TopicSubscribeOptions<T> = {}) {
       const sub: FakeSubscription = { topic, params, push: (m) => onMessage(m as TopicMessageOf<T>), options, closed: false };
       subs.push(sub);
       return () => {

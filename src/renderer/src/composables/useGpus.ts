@@ -1,20 +1,15 @@
-import { onBeforeUnmount, ref, type Ref } from 'vue';
-import type { GpuInventory } from '../../../common/api';
+import { onScopeDispose, ref, type Ref } from 'vue';
+import type { GpuSample } from '../../../common/api';
 import type { ClientApi } from '../api';
 
-/** How often the GPU figures refresh: often enough to see a job take memory, cheap for nvidia-smi. */
-const REFRESH_MS = 10_000;
-
-/** The machine's GPUs, refreshed while the component that asked is mounted. */
-export function useGpus(api: ClientApi): Ref<GpuInventory | null> {
-  const inventory = ref<GpuInventory | null>(null);
-  const load = () =>
-    api.call('system.gpus', {}).then(
-      (value) => (inventory.value = value),
-      () => undefined, // the connection banner already says when the host is unreachable
-    );
-  void load();
-  const timer = setInterval(() => void load(), REFRESH_MS);
-  onBeforeUnmount(() => clearInterval(timer));
+/**
+ * The machine's GPUs, kept live by the host's `gpus` topic while the component that asked is
+ * mounted: the host reads nvidia-smi once for every view, and sends its last reading at once.
+ */
+export function useGpus(api: ClientApi): Ref<GpuSample | null> {
+  const inventory = ref<GpuSample | null>(null);
+  // Errors: the connection banner already says when the host is unreachable.
+  const stop = api.subscribe('gpus', {}, (sample) => (inventory.value = sample), { onError: () => undefined });
+  onScopeDispose(stop);
   return inventory;
 }

@@ -6,6 +6,7 @@
  */
 import { computed, onScopeDispose, ref, watch, type ComputedRef, type Ref } from 'vue';
 import type { ExportJob, InspectTargets } from '../../../common/inspector';
+import { hasPauseTokens } from '../../../common/methods';
 import type { ClientApi } from '../api';
 import type { ThoughtLimits } from './useInspection';
 import { bundleOf, checkpointChoice } from '../lib/inspectRequest';
@@ -162,7 +163,7 @@ export function useInspectBundle(api: ClientApi, runId: Ref<string>, options: { 
       const open = bundle.value;
       if (!open) return null;
       // A pause-token model always reads all its pause tokens (max_thoughts): k cannot move.
-      const fixed = targets.value?.method === 'pause_token';
+      const fixed = hasPauseTokens(targets.value?.method);
       return { default: fixed ? open.max_thoughts : open.default_thoughts, max: open.max_thoughts, min: fixed ? open.max_thoughts : 0 };
     }),
     startExport,

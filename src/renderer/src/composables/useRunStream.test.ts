@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { effectScope, ref } from 'vue';
-import type { EngineEvent } from '../../../common/events';
 import type { RunSummary } from '../../../common/runs';
 import { fakeApi, settle } from './fakeApi.test-helper';
 import { useRunStream } from './useRunStream';
+import { stepEvent } from '../lib/events.test-helper';
 
 const summary: RunSummary = {
   id: 'r1',
@@ -22,25 +22,12 @@ const summary: RunSummary = {
   dir: '/runs/r1',
 };
 
-const stepEvent = (n: number): EngineEvent => ({
-  v: 1,
-  t: n,
-  type: 'step',
-  stage: 0,
-  epoch: 0,
-  step: n,
-  epoch_step: n,
-  steps_in_epoch: 10,
-  loss: 1 / n,
-  lr: 1e-4,
-  samples_per_s: 1,
-  tokens_per_s: 1,
-});
+/** A host's stdout chunk starting at byte `offset`. */
+const log = (offset: number, text: string) => ({ kind: 'log' as const, stream: 'stdout' as const, text, offset, end: offset + new TextEncoder().encode(text).length });
 
-function start(logs: Record<string, string> = {}) {
+function start() {
   const api = fakeApi({
     'runs.get': () => ({ run: summary, config_yaml: 'name: demo\n' }),
-    'runs.log': (req) => ({ text: logs[(req as { stream: string }).stream] ?? '', truncated: false }),
     'runs.cancel': () => ({ ...summary, status: 'cancelled' }),
   });
   const scope = effectScope();
@@ -49,19 +36,19 @@ function start(logs: Record<string, string> = {}) {
 }
 
 describe('useRunStream', () => {
-  it('replays history, then the log tail, then live messages', async () => {
-    const { stream, sub, scope } = start({ stdout: 'line one\nline two\n' });
+  it('replays history and the log tail, then live messages, each once', async () => {
+    const { stream, sub, scope } = start();
     await settle();
     expect(stream.summary.value?.name).toBe('demo');
     expect(stream.configYaml.value).toBe('name: demo\n');
-    sub().push({ kind: 'event', event: stepEvent(1) });
-    sub().push({ kind: 'event', event: stepEvent(2) });
+    expect(sub().params).toEqual({ id: 'r1' });
+    sub().push({ kind: 'event', event: stepEvent(1), line: 1 });
+    sub().push({ kind: 'event', event: stepEvent(2), line: 2 });
+    sub().push(log(0, 'line one\nline two\n'));
     sub().push({ kind: 'replayed' });
     expect(stream.replayed.value).toBe(true);
     expect(stream.trace.value.steps).toHaveLength(2);
-    // Live output arriving while the tail is fetched is not doubled.
-    sub().push({ kind: 'log', stream: 'stdout', text: 'line two\n' });
-    sub().push({ kind: 'log', stream: 'stdout', text: 'line three\n' });
+    sub().push(log(18, 'line three\n'));
     await settle(150);
     expect(stream.logs.value.map((l) => l.text)).toEqual(['line one', 'line two', 'line three']);
     sub().push({ kind: 'run', run: { ...summary, status: 'completed' } });
@@ -70,21 +57,29 @@ describe('useRunStream', () => {
     expect(sub().closed).toBe(true);
   });
 
-  it('starts over when the subscription is sent again after a reconnect', async () => {
+  it('keeps its trace and log across a reconnect, resubscribing with its cursor', async () => {
     const { stream, sub, scope } = start();
     await settle();
-    sub().push({ kind: 'event', event: stepEvent(1) });
-    sub().push({ kind: 'event', event: stepEvent(2) });
+    sub().push({ kind: 'event', event: stepEvent(1), line: 1 });
+    sub().push({ kind: 'event', event: stepEvent(2), line: 2 });
+    sub().push(log(0, 'epoch 1 '));
     sub().push({ kind: 'replayed' });
-    sub().push({ kind: 'event', event: stepEvent(3) });
+    sub().push({ kind: 'event', event: stepEvent(3), line: 4 }); // line 3 was not an event
     const generation = stream.generation.value;
+    const trace = stream.trace.value;
     sub().options.onResubscribed?.();
-    expect(stream.generation.value).toBe(generation + 1);
-    expect(stream.trace.value.steps).toHaveLength(0);
-    expect(stream.replayed.value).toBe(false);
-    for (const n of [1, 2, 3, 4]) sub().push({ kind: 'event', event: stepEvent(n) });
+    expect(sub().options.resubscribeParams?.()).toEqual({ id: 'r1', after: { events: 4, stdout: 8, stderr: 0 } });
+    expect(stream.generation.value).toBe(generation);
+    expect(stream.trace.value).toBe(trace);
+    // The host sends what was missed (and a host that sends a line again is not believed twice).
+    sub().push({ kind: 'event', event: stepEvent(3), line: 4 });
+    sub().push({ kind: 'event', event: stepEvent(4), line: 5 });
+    sub().push(log(8, 'done\n'));
     sub().push({ kind: 'replayed' });
+    await settle(150);
     expect(stream.trace.value.steps.map((s) => s.step)).toEqual([1, 2, 3, 4]);
+    expect(stream.trace.value.eventCount).toBe(4);
+    expect(stream.logs.value.map((l) => l.text)).toEqual(['epoch 1 done']);
     scope.stop();
   });
 
@@ -92,7 +87,7 @@ describe('useRunStream', () => {
     const { stream, sub, scope } = start();
     await settle();
     const before = stream.version.value;
-    for (let n = 1; n <= 500; n++) sub().push({ kind: 'event', event: stepEvent(n) });
+    for (let n = 1; n <= 500; n++) sub().push({ kind: 'event', event: stepEvent(n), line: n });
     expect(stream.version.value).toBe(before);
     await settle(150);
     expect(stream.version.value).toBe(before + 1);

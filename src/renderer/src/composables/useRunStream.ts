@@ -1,21 +1,21 @@
 /**
- * One run, live: `runs.get` for its summary and config, the `run` topic for its event history and
- * then live events, status changes and log output, and `runs.log` for the log tail that was written
- * before we subscribed.
+ * One run, live: `runs.get` for its summary and config, and the `run` topic for its event history,
+ * the end of its logs, then live events, status changes and log output.
  *
  * Events accumulate in a plain `RunTrace` (not reactive); `version` ticks at most once per frame so
- * the charts can append what is new. When the link drops and comes back the host replays the whole
- * history, so everything is reset and rebuilt (`generation` ticks).
+ * the charts can append what is new. Every message carries its position, which a `StreamCursor`
+ * keeps: when the link drops and comes back the subscription is sent again with that cursor, the
+ * host sends only what was missed, and the trace and log are kept (`generation` ticks only when
+ * another run is shown).
  */
 import { markRaw, onScopeDispose, ref, shallowRef, watch, type Ref, type ShallowRef } from 'vue';
 import { ApiError, type RunStreamMessage } from '../../../common/api';
 import { isFinal, type RunSummary } from '../../../common/runs';
 import type { ClientApi } from '../api';
 import { LogBuffer, type LogLine } from '../lib/logBuffer';
+import { StreamCursor } from '../lib/runStreamCursor';
 import { RunTrace } from '../lib/runTrace';
 import { frameScheduler } from './frameScheduler';
-
-type LogMessage = Extract<RunStreamMessage, { kind: 'log' }>;
 
 export interface RunStream {
   summary: Ref<RunSummary | null>;
@@ -26,7 +26,7 @@ export interface RunStream {
   trace: ShallowRef<RunTrace>;
   /** Ticks (at most once a frame) whenever `trace` gained something. */
   version: Ref<number>;
-  /** Ticks whenever `trace` was replaced by an empty one (history is coming again). */
+  /** Ticks whenever `trace` was replaced by an empty one (another run is shown). */
   generation: Ref<number>;
   logs: ShallowRef<LogLine[]>;
   cancel: () => Promise<void>;
@@ -43,9 +43,8 @@ export function useRunStream(api: ClientApi, id: Ref<string>): RunStream {
   const logs = shallowRef<LogLine[]>([]);
 
   let buffer = new LogBuffer();
+  let cursor = new StreamCursor();
   let sawRunMessage = false;
-  /** Live log messages that arrived while the tail was being fetched. */
-  let heldLogs: LogMessage[] | null = null;
   let unsubscribe: (() => void) | null = null;
 
   const frames = frameScheduler(() => {
@@ -57,7 +56,7 @@ export function useRunStream(api: ClientApi, id: Ref<string>): RunStream {
     frames.cancel();
     trace.value = markRaw(new RunTrace());
     buffer = new LogBuffer();
-    heldLogs = null;
+    cursor = new StreamCursor();
     replayed.value = false;
     logs.value = [];
     generation.value += 1;
@@ -77,33 +76,11 @@ export function useRunStream(api: ClientApi, id: Ref<string>): RunStream {
     }
   }
 
-  async function loadTails(runId: string, gen: number): Promise<void> {
-    heldLogs = [];
-    const streams = ['stdout', 'stderr'] as const;
-    const answers = await Promise.allSettled(streams.map((stream) => api.call('runs.log', { id: runId, stream })));
-    if (gen !== generation.value || runId !== id.value) return;
-    const fetched: Record<string, string> = {};
-    streams.forEach((stream, index) => {
-      const answer = answers[index];
-      if (answer?.status !== 'fulfilled' || !answer.value.text) return;
-      let text = answer.value.text;
-      if (answer.value.truncated) text = text.slice(text.indexOf('\n') + 1); // drop the cut first line
-      if (!text.endsWith('\n')) text += '\n';
-      fetched[stream] = text;
-      buffer.appendText(stream, text);
-    });
-    // Live output that arrived meanwhile is usually already in the tail; add only what is not.
-    for (const message of heldLogs ?? []) {
-      const tail = fetched[message.stream] ?? '';
-      if (!tail.slice(-(message.text.length + 8192)).includes(message.text)) buffer.appendText(message.stream, message.text);
-    }
-    heldLogs = null;
-    frames.schedule();
-  }
-
-  function onMessage(runId: string, message: RunStreamMessage): void {
+  function onMessage(message: RunStreamMessage): void {
     switch (message.kind) {
       case 'event': {
+        // Held already (a replay that overlaps what came before the link dropped): skipped by its line.
+        if (!cursor.acceptEvent(message.line)) break;
         trace.value.apply(message.event);
         if (message.event.type === 'log' || message.event.type === 'error') buffer.appendEvent(message.event);
         frames.schedule();
@@ -112,17 +89,19 @@ export function useRunStream(api: ClientApi, id: Ref<string>): RunStream {
       case 'replayed':
         replayed.value = true;
         frames.flushNow();
-        void loadTails(runId, generation.value);
         break;
       case 'run':
         sawRunMessage = true;
         summary.value = message.run;
         break;
-      case 'log':
-        if (heldLogs) heldLogs.push(message);
-        else buffer.appendText(message.stream, message.text);
+      case 'log': {
+        const added = cursor.acceptLog(message);
+        if (!added) break;
+        if (added.skippedBytes > 0) buffer.appendGap(message.stream, added.skippedBytes);
+        buffer.appendText(message.stream, added.text);
         frames.schedule();
         break;
+      }
     }
   }
 
@@ -143,14 +122,13 @@ export function useRunStream(api: ClientApi, id: Ref<string>): RunStream {
       'run',
       { id: runId },
       (message) => {
-        if (token === current) onMessage(runId, message);
+        if (token === current) onMessage(message);
       },
       {
+        // Back after a lost link: only what came after what we hold, which is kept.
+        resubscribeParams: () => ({ id: runId, after: cursor.cursor }),
         onResubscribed: () => {
-          if (token !== current) return;
-          // The host replays the history from the start: rebuild from scratch.
-          reset();
-          void loadRun(runId, generation.value);
+          if (token === current) void loadRun(runId, generation.value);
         },
         onError: (e) => {
           if (token === current) loadError.value = e;

@@ -7,6 +7,7 @@
  */
 import type { EngineEvent } from '../../../common/events';
 import type { InspectTargets } from '../../../common/inspector';
+import { hasLatentCurriculum } from '../../../common/methods';
 import { methodLabel } from './format';
 
 export interface CheckpointChoice {
@@ -80,9 +81,6 @@ export function checkpointChoices(targets: InspectTargets, facts: CheckpointFact
   return choices;
 }
 
-/** Methods whose curriculum begins with stage 0, plain chain of thought. */
-const CURRICULUM_METHODS = new Set(['coconut', 'no_thoughts', 'pause_as_thought']);
-
 export interface ResumeAdvice {
   /** The value for `resume`; null: leave it as it is. */
   resume: number | null;
@@ -112,7 +110,7 @@ export function resumeAdvice(
       reason: `Same method: resume ${checkpoint.epoch} skips the ${checkpoint.epoch} epoch${checkpoint.epoch === 1 ? '' : 's'} the checkpoint completed.`,
     };
   }
-  if (checkpointMethod === 'cot' && CURRICULUM_METHODS.has(form.method)) {
+  if (checkpointMethod === 'cot' && hasLatentCurriculum(form.method)) {
     const n = form.epochsPerStage;
     return {
       resume: n,

@@ -8,6 +8,7 @@ import type { Issue } from '../../../common/api';
 import { METHOD_FLAGS, RunConfigSchema, methodOf, type MethodFlag, type MethodName, type RunConfig } from '../../../common/config';
 import { parseRunConfig } from '../../../common/configMessages';
 import { CONFIG_YAML_OPTIONS } from '../../../common/configYaml';
+import { METHOD_NAMES, METHODS, methodSpec } from '../../../common/methods';
 
 export type FieldKind = 'text' | 'path' | 'int' | 'number' | 'nullableText' | 'method';
 
@@ -22,19 +23,15 @@ export interface FieldSpec {
 }
 
 
-export const METHOD_CHOICES: ReadonlyArray<{ value: MethodName; label: string; flag: MethodFlag | null }> = [
-  { value: 'coconut', label: 'Coconut (continuous thoughts)', flag: 'coconut' },
-  { value: 'cot', label: 'CoT (stage 0 forever)', flag: 'cot' },
-  { value: 'no_cot', label: 'No-CoT (question → answer)', flag: 'no_cot' },
-  { value: 'no_thoughts', label: 'w/o thought (curriculum, c = 0)', flag: 'no_thoughts' },
-  { value: 'pause_token', label: 'pause tokens (no CoT)', flag: 'pause_token' },
-  { value: 'icot', label: 'iCoT (stepwise internalization)', flag: 'icot' },
-  { value: 'pause_as_thought', label: 'pause as thought (no flag set)', flag: null },
-];
+export const METHOD_CHOICES: ReadonlyArray<{ value: MethodName; label: string; flag: MethodFlag | null }> = METHOD_NAMES.map((name) => ({
+  value: name,
+  label: METHODS[name].description,
+  flag: METHODS[name].flag,
+}));
 
 export const FORM_FIELDS: readonly FieldSpec[] = [
   { key: 'name', path: ['name'], kind: 'text', label: 'Name', help: 'Run name.', group: 'run' },
-  { key: 'method', path: [], kind: 'method', label: 'Method', help: 'Sets the coconut / cot / no_cot / no_thoughts / pause_token / icot flags.', group: 'run' },
+  { key: 'method', path: [], kind: 'method', label: 'Method', help: `Sets the ${METHOD_FLAGS.join(' / ')} flags.`, group: 'run' },
   { key: 'train_path', path: ['train_path'], kind: 'path', label: 'Train set', help: 'JSON list of {question, steps, answer}.', group: 'data' },
   { key: 'val_path', path: ['val_path'], kind: 'path', label: 'Validation set', help: 'Same format as the train set.', group: 'data' },
   { key: 'c_thought', path: ['c_thought'], kind: 'int', label: 'c (thoughts / step)', help: 'Continuous thoughts per removed reasoning step.', group: 'curriculum' },
@@ -204,11 +201,14 @@ export function issueMatchesField(issue: Issue, field: FieldSpec): boolean {
 
 /** Fields the chosen method does not use (shown muted, still editable). */
 export function unusedFields(method: string): Set<string> {
-  if (method === 'cot' || method === 'no_cot') return new Set(['c_thought', 'epochs_per_stage', 'max_latent_stage']);
-  if (method === 'no_thoughts') return new Set(['c_thought']);
-  if (method === 'pause_token') return new Set(['epochs_per_stage']);
-  if (method === 'icot') return new Set(['c_thought', 'epochs_per_stage', 'max_latent_stage']);
-  return new Set();
+  const spec = methodSpec(method);
+  if (!spec) return new Set();
+  const unused = new Set<string>();
+  if (spec.thoughts_per_step === 0) unused.add('c_thought');
+  if (spec.curriculum !== 'latent') unused.add('epochs_per_stage');
+  // max_latent_stage sets the curriculum's last stage, and the pause-token count with c_thought.
+  if (spec.curriculum !== 'latent' && spec.thoughts_per_step === 0) unused.add('max_latent_stage');
+  return unused;
 }
 
 /** Replace-only-what-changed edit between two texts (keeps an editor's cursor and undo sensible). */

@@ -6,6 +6,7 @@
 import type { DatasetInfo } from '../../../common/api';
 import type { EngineEvent } from '../../../common/events';
 import { MAX_INSPECT_THOUGHTS, type InspectTargets } from '../../../common/inspector';
+import { hasThoughtMarkers } from '../../../common/methods';
 import { checkpointFacts } from './checkpointChoice';
 
 export interface CheckpointOption {
@@ -85,7 +86,7 @@ export function thoughtRangeProblem(from: number, to: number): string | null {
   return from > to ? 'from must not be greater than to' : null;
 }
 
-/** Methods whose prompts carry thoughts, so a thought count can be forced. */
+/** Methods whose prompts carry thoughts between markers, so a thought count can be forced (the API refuses the others). */
 export function hasThoughts(method: string | null | undefined): boolean {
-  return method === 'coconut' || method === 'no_thoughts' || method === 'pause_as_thought';
+  return hasThoughtMarkers(method);
 }

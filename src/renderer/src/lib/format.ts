@@ -1,4 +1,5 @@
 /** Small display helpers shared by the views. */
+import { methodSpec } from '../../../common/methods';
 
 export function percent(fraction: number | null | undefined, digits = 1): string {
   if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return '—';
@@ -34,19 +35,9 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   return `${Math.round(s / 86_400)} d ago`;
 }
 
-const METHOD_LABELS: Record<string, string> = {
-  coconut: 'Coconut',
-  cot: 'CoT',
-  no_cot: 'No-CoT',
-  no_thoughts: 'w/o thought',
-  pause_as_thought: 'pause as thought',
-  pause_token: 'pause tokens',
-  icot: 'iCoT',
-};
-
 export function methodLabel(method: string | null | undefined): string {
   if (!method) return '—';
-  return METHOD_LABELS[method] ?? method;
+  return methodSpec(method)?.label ?? method;
 }
 
 /** Epochs are 0-based in events; people count from 1. */

@@ -34,4 +34,17 @@ describe('GPU trace', () => {
     expect(trace.byGpu.get(0)!.map((s) => s.t)).toEqual([12_000]);
     expect(trace.samples).toBe(2);
   });
+
+  it('skips a reading it already has (the host re-sends its last one to a new subscription)', () => {
+    const trace = emptyGpuTrace();
+    appendGpuSample(trace, reading([1, 2], [0, 0]), [0], 2_000);
+    appendGpuSample(trace, reading([1, 2], [0, 0]), [0], 2_000);
+    appendGpuSample(trace, reading([5, 6], [0, 0]), [0], 1_000);
+    appendGpuSample(trace, reading([7, 8], [0, 0]), [0], 4_000);
+    expect(trace.byGpu.get(0)!.map((s) => [s.t, s.memoryUsedMib])).toEqual([
+      [2_000, 1],
+      [4_000, 7],
+    ]);
+    expect(trace.samples).toBe(2);
+  });
 });

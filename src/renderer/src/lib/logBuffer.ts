@@ -43,6 +43,14 @@ export class LogBuffer {
     this.trim();
   }
 
+  /** Marks output of `stream` that will not be shown (the host sent a later tail): the open line ends there. */
+  appendGap(stream: 'stdout' | 'stderr', bytes: number): void {
+    this.open[stream] = null;
+    this.openRaw[stream] = '';
+    this.lines.push({ id: this.nextId++, source: stream, level: null, text: `… ${bytes} bytes of output not shown …`, t: null });
+    this.trim();
+  }
+
   appendEvent(event: LogEvent | ErrorEvent): void {
     const text = event.type === 'error' ? `${event.message}${event.where ? ` (at ${event.where})` : ''}` : event.message;
     this.lines.push({

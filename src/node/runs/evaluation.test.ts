@@ -3,7 +3,6 @@
  * another split with thoughts forced to k = 0..2 through the real command line, then analysed;
  * and every request the evaluation refuses, each with one message naming the place.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,28 +11,15 @@ import { RunConfigSchema } from '../../common/config.js';
 import type { EngineEvent } from '../../common/events.js';
 import { RunAnalyser } from '../analysis/runAnalysis.js';
 import { readDataset } from '../datasets/records.js';
-import { projectRoot } from '../engine/paths.js';
 import { reachabilityData } from '../inspector/testing.js';
+import { runCoconut } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
 import { evaluationConfig, parseThoughtRange } from './evaluation.js';
 
 const engineEnv = { OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
-function coconut(args: string[], home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'coconut.mjs'), ...args], {
-      env: { ...process.env, ...engineEnv, COCONUT_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const coconut = (args: string[], home: string) => runCoconut(args, home, engineEnv);
 
 describe('thought ranges on the command line', () => {
   it('reads K and FROM..TO, and refuses the rest with the option named', () => {

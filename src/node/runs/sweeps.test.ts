@@ -3,14 +3,13 @@
  * the real command line, each run's last checkpoint then tested on another split; the figures it
  * prints are checked against each run's own events and records, and the summary against them.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { EngineEvent } from '../../common/events.js';
-import { projectRoot } from '../engine/paths.js';
 import { DispatchedApi } from '../testing/dispatchedApi.js';
+import { runCoconut } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
 import { parseConfigYaml } from './configText.js';
@@ -19,20 +18,7 @@ import { sweepRuns } from './sweeps.js';
 
 const engineEnv = { OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
-function coconut(args: string[], home: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'bin', 'coconut.mjs'), ...args], {
-      env: { ...process.env, ...engineEnv, COCONUT_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const coconut = (args: string[], home: string) => runCoconut(args, home, engineEnv);
 
 /**
  * Questions whose answer is a word looked up from the question's first word (six of them), with

@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { projectRoot } from '../engine/paths.js';
+import { COCONUT_CLI, runCoconut } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 
-const COCONUT = join(projectRoot(), 'bin', 'coconut.mjs');
 const uiBuilt = existsSync(join(projectRoot(), 'out', 'renderer', 'index.html'));
 const skipped = uiBuilt ? '' : ' (skipped: the UI is not built, so `coconut serve` refuses to start; run `npm run setup`)';
 
@@ -25,7 +25,7 @@ interface Served {
 }
 
 function startServe(home: string): Promise<Served> {
-  const child = spawn(process.execPath, [COCONUT, 'serve', '--json'], {
+  const child = spawn(process.execPath, [COCONUT_CLI, 'serve', '--json'], {
     env: { ...process.env, COCONUT_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -239,18 +239,7 @@ describe.skipIf(!uiBuilt)(`coconut serve on a taken port${skipped}`, () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as AddressInfo;
     try {
-      const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [COCONUT, 'serve', '--port', String(port)], {
-          env: { ...process.env, COCONUT_HOME: home.path },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+      const result = await runCoconut(['serve', '--port', String(port)], home.path);
       expect(result.code).not.toBe(0);
       expect(result.stderr).toBe(`coconut: port ${port} is in use: choose another with --port\n`);
       expect(result.stdout).toBe('');

@@ -35,7 +35,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.tokens import DirectiveToken
 
 from .errors import ConfigError
-from .methods import METHOD_FLAGS, METHODS, METHODS_WITH_MARKERS, UNFLAGGED_METHOD, Method
+from .methods import METHOD_FLAGS, METHODS, UNFLAGGED_METHOD, Method
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 CONFIG_SCHEMA_PATH = SCHEMA_DIR / "config.schema.json"
@@ -305,27 +305,7 @@ def _check_semantics(config: RunConfig) -> None:
             f"'special_token' marks a 'pause as thought' run, but method flag '{flags[0]}' is also true; set one or the other",
             where="special_token",
         )
-    # A forced thought count without only_eval is the rule table's (below) to report.
-    if config.eval_thoughts is not None and config.only_eval and config.method not in METHODS_WITH_MARKERS:
-        raise ConfigError(
-            f"config key 'eval_thoughts' needs continuous thoughts, but method '{config.method}' has no thought markers "
-            f"(use it with {' or '.join(METHODS_WITH_MARKERS)})",
-            where="eval_thoughts",
-        )
-    if config.frontier_supervision:
-        if config.method not in METHODS_WITH_MARKERS:
-            raise ConfigError(
-                f"config key 'frontier_supervision' trains what continuous thoughts hold, but method '{config.method}' has no thoughts "
-                f"(use it with {' or '.join(METHODS_WITH_MARKERS)})",
-                where="frontier_supervision",
-            )
-        if not config.curriculum:
-            raise ConfigError(
-                "config key 'frontier_supervision' supervises the curriculum's stages, but 'curriculum: false' trains only the final stage, "
-                "where the target is the answer; drop one",
-                where="frontier_supervision",
-            )
-    _check_rules(config.to_dict())
+    _check_rules(config.to_dict(), config.method)
 
 
 # ---- rules between keys ------------------------------------------------------------------------
@@ -355,7 +335,9 @@ def _same(value: Any, expected: Any) -> bool:
     return bool(value == expected)
 
 
-def _holds(values: Mapping[str, Any], clause: dict[str, Any]) -> bool:
+def _holds(values: Mapping[str, Any], method: str, clause: dict[str, Any]) -> bool:
+    if "methodLacks" in clause:
+        return not getattr(METHODS[method], clause["methodLacks"])
     value = _value_at(values, clause["key"])
     if "is" in clause:
         return _same(value, clause["is"])
@@ -371,11 +353,15 @@ def _holds(values: Mapping[str, Any], clause: dict[str, Any]) -> bool:
     raise ValueError(f"config.rules.json: a clause this engine cannot read: {clause}")
 
 
-def _check_rules(values: Mapping[str, Any]) -> None:
-    """Raise at the first broken rule of the table, naming its key."""
+def _placeholder(values: Mapping[str, Any], method: str, key: str) -> str:
+    return method if key == "method" else str(_value_at(values, key))
+
+
+def _check_rules(values: Mapping[str, Any], method: str) -> None:
+    """Raise at the first broken rule of the table (``method``: the one the config's flags select), naming its key."""
     for rule in load_rules():
-        if all(_holds(values, clause) for clause in rule["when"]):
-            message = re.sub(r"\{([\w.]+)\}", lambda found: str(_value_at(values, found.group(1))), rule["message"])
+        if all(_holds(values, method, clause) for clause in rule["when"]):
+            message = re.sub(r"\{([\w.]+)\}", lambda found: _placeholder(values, method, found.group(1)), rule["message"])
             raise ConfigError(f"config key '{rule['path']}': {message}", where=rule["path"])
 
 

@@ -201,7 +201,7 @@ def test_eval_thoughts_forces_counts_only_when_evaluating_thoughts() -> None:
     for method in ("cot", "no_cot", "pause_token", "icot", "no_thoughts"):
         error = error_of(**evaluating, **{method: True}, eval_thoughts=[1])
         assert error.where == "eval_thoughts"
-        assert f"method '{method}' has no thought markers" in error.message and "'eval_thoughts'" in error.message
+        assert f"method {method} has no thought markers" in error.message and "'eval_thoughts'" in error.message
     assert error_of(**evaluating, coconut=True, eval_thoughts=[1], eval_stage=2).where == "eval_thoughts"
     for bad in ([], [1, 1], [33], [-1], [1.5], list(range(34)), "0,1"):
         assert error_of(**evaluating, coconut=True, eval_thoughts=bad).where == "eval_thoughts", bad

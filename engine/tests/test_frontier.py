@@ -322,10 +322,10 @@ def test_a_node_outside_the_vocabulary_is_refused(codec: TextCodec) -> None:
 @pytest.mark.parametrize(
     ("keys", "message"),
     [
-        ({"cot": True}, "config key 'frontier_supervision' trains what continuous thoughts hold, but method 'cot' has no thoughts (use it with coconut or pause_as_thought)"),
-        ({"no_thoughts": True}, "method 'no_thoughts' has no thoughts"),
-        ({"icot": True}, "method 'icot' has no thoughts"),
-        ({"coconut": True, "curriculum": False}, "'curriculum: false' trains only the final stage, where the target is the answer; drop one"),
+        ({"cot": True}, "config key 'frontier_supervision': trains what continuous thoughts hold, but method cot has no thoughts (use it with coconut or pause_as_thought)"),
+        ({"no_thoughts": True}, "method no_thoughts has no thoughts"),
+        ({"icot": True}, "method icot has no thoughts"),
+        ({"coconut": True, "curriculum": False}, "but curriculum: false trains only the final stage, where the target is the answer; drop one"),
     ],
 )
 def test_the_key_is_refused_where_it_would_do_nothing(keys: dict[str, object], message: str) -> None:

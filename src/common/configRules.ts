@@ -5,10 +5,19 @@
  * from `schemas/config.rules.json`, which `npm run schemas` writes from this table). A rule added
  * here is checked on both sides; configParity.test.ts holds them to the same verdicts.
  *
- * The rules that depend on the method a config selects live with the methods table instead.
+ * A clause may also ask what the config's method does (`methodLacks`, read from the methods
+ * table); a message's `{method}` is the method's name. Which flags select a method, and the
+ * contradictions between them, stay with `methodOf` and the method flags.
  */
+import { METHOD_NAMES, METHODS, type MethodName } from './methods.js';
 
 type Scalar = string | number | boolean | null;
+
+/** Method properties a rule can ask about (src/common/methods.ts). */
+type MethodProperty = 'markers' | 'feedback';
+
+/** The methods with thought markers, as a message names them. */
+const MARKER_METHODS = METHOD_NAMES.filter((name) => METHODS[name].markers).join(' or ');
 
 /** One condition on a key (dotted for nested keys: `offline_model.n_head`). */
 export type ConfigClause =
@@ -17,7 +26,9 @@ export type ConfigClause =
   /** The key's number is at least the other key's. */
   | { key: string; atLeastKey: string }
   /** The key's number is not a whole multiple of the other key's. */
-  | { key: string; notMultipleOfKey: string };
+  | { key: string; notMultipleOfKey: string }
+  /** The config's method does not have this property. */
+  | { methodLacks: MethodProperty };
 
 export interface ConfigRule {
   /** The key the problem is reported at. */
@@ -33,6 +44,21 @@ export interface ConfigRule {
  * the first broken rule of all).
  */
 export const CONFIG_RULES: readonly ConfigRule[] = [
+  {
+    path: 'eval_thoughts',
+    when: [{ key: 'eval_thoughts', isNot: null }, { key: 'only_eval', is: true }, { methodLacks: 'markers' }],
+    message: `needs continuous thoughts, but method {method} has no thought markers (use it with ${MARKER_METHODS})`,
+  },
+  {
+    path: 'frontier_supervision',
+    when: [{ key: 'frontier_supervision', is: true }, { methodLacks: 'markers' }],
+    message: `trains what continuous thoughts hold, but method {method} has no thoughts (use it with ${MARKER_METHODS})`,
+  },
+  {
+    path: 'frontier_supervision',
+    when: [{ key: 'frontier_supervision', is: true }, { key: 'curriculum', is: false }],
+    message: "supervises the curriculum's stages, but curriculum: false trains only the final stage, where the target is the answer; drop one",
+  },
   {
     path: 'precision',
     when: [{ key: 'precision', is: 'fp32' }, { key: 'bf16', is: true }],
@@ -79,7 +105,8 @@ function valueAt(config: object, key: string): unknown {
   return key.split('.').reduce<unknown>((value, part) => (typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[part] : undefined), config);
 }
 
-function holds(config: object, clause: ConfigClause): boolean {
+function holds(config: object, method: MethodName, clause: ConfigClause): boolean {
+  if ('methodLacks' in clause) return !METHODS[method][clause.methodLacks];
   const value = valueAt(config, clause.key);
   if ('is' in clause) return value === clause.is;
   if ('isNot' in clause) return value !== clause.isNot;
@@ -88,12 +115,16 @@ function holds(config: object, clause: ConfigClause): boolean {
   return 'atLeastKey' in clause ? value >= other : value % other !== 0;
 }
 
-/** The broken rules of a config whose keys and types are valid: at most one issue per key, in table order. */
-export function brokenConfigRules(config: object): { path: string; message: string }[] {
+/**
+ * The broken rules of a config whose keys and types are valid, `method` the one its flags select:
+ * at most one issue per key, in table order.
+ */
+export function brokenConfigRules(config: object, method: MethodName): { path: string; message: string }[] {
   const issues: { path: string; message: string }[] = [];
   for (const rule of CONFIG_RULES) {
-    if (issues.some((issue) => issue.path === rule.path) || !rule.when.every((clause) => holds(config, clause))) continue;
-    issues.push({ path: rule.path, message: rule.message.replace(/\{([\w.]+)\}/g, (_, key: string) => String(valueAt(config, key))) });
+    if (issues.some((issue) => issue.path === rule.path) || !rule.when.every((clause) => holds(config, method, clause))) continue;
+    const message = rule.message.replace(/\{([\w.]+)\}/g, (_, key: string) => (key === 'method' ? method : String(valueAt(config, key))));
+    issues.push({ path: rule.path, message });
   }
   return issues;
 }

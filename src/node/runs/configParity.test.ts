@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CONFIG_BOUNDS, CONFIG_YAML_LIMITS, RunConfigSchema, type RunConfig } from '../../common/config.js';
+import { CONFIG_BOUNDS, CONFIG_YAML_LIMITS, METHOD_FLAGS, RunConfigSchema, type RunConfig } from '../../common/config.js';
 import { CONFIG_RULES } from '../../common/configRules.js';
 import type { JsonSchemaNode } from '../../common/configMessages.js';
 import { enginePython } from '../engine/paths.js';
@@ -352,8 +352,14 @@ describe.skipIf(!engineReady)('the workbench and the engine agree on every confi
       ['resume: 7\nnum_epochs: 3', 'resume'],
       ['resume: 2\nnum_epochs: 3', null],
       ['resume: 3\nnum_epochs: 3\nonly_eval: true\nload_model_path: b.pt', null],
+      ['eval_thoughts: [1]\nonly_eval: true\nload_model_path: b.pt\ncot: true', 'eval_thoughts'],
+      ['frontier_supervision: true', null],
+      ['frontier_supervision: true\ncurriculum: false', 'frontier_supervision'],
+      ['frontier_supervision: true\nno_cot: true', 'frontier_supervision'],
     ];
-    const texts = cases.map(([lines]) => `train_path: t.json\nval_path: v.json\ncoconut: true\n${lines}\n`);
+    // Coconut unless the case sets a method flag of its own.
+    const method = (lines: string) => (METHOD_FLAGS.some((flag) => lines.includes(`${flag}:`)) ? '' : 'coconut: true\n');
+    const texts = cases.map(([lines]) => `train_path: t.json\nval_path: v.json\n${method(lines)}${lines}\n`);
     expect(compareAll(texts).problems).toEqual([]);
     const engine = engineVerdicts(texts);
     cases.forEach(([lines, path], index) => {

@@ -102,7 +102,7 @@ describe('checkConfig', () => {
     expect(check({ frontier_supervision: true })).toMatchObject({ ok: true, issues: [] });
     expect(check({ frontier_supervision: true, coconut: false })).toMatchObject({ ok: true, method: 'pause_as_thought' });
     expect(check({ frontier_supervision: true, coconut: false, cot: true }).issues).toEqual([
-      { path: 'frontier_supervision', message: 'trains what continuous thoughts hold, but method cot has no thoughts (use coconut or pause as thought)' },
+      { path: 'frontier_supervision', message: 'trains what continuous thoughts hold, but method cot has no thoughts (use it with coconut or pause_as_thought)' },
     ]);
     expect(check({ frontier_supervision: true, curriculum: false }).issues).toEqual([
       { path: 'frontier_supervision', message: "supervises the curriculum's stages, but curriculum: false trains only the final stage, where the target is the answer; drop one" },

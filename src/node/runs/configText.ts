@@ -5,7 +5,7 @@ import type { ConfigCheck, Issue } from '../../common/api.js';
 import { CONFIG_YAML_LIMITS, METHOD_FLAGS, methodOf, type MethodName, type RunConfig } from '../../common/config.js';
 import { parseRunConfig } from '../../common/configMessages.js';
 import { readConfigYaml } from '../../common/configYaml.js';
-import { METHODS, hasThoughtMarkers, isStaged } from '../../common/methods.js';
+import { METHODS, isStaged } from '../../common/methods.js';
 import { brokenConfigRules } from '../../common/configRules.js';
 import { decodeUtf8 } from '../datasets/records.js';
 
@@ -47,8 +47,9 @@ export function readConfigFile(path: string): string {
 }
 
 /**
- * Checks the engine also makes, made early so the form can point at the field: the method rules
- * here, the rules between keys from the table both sides read (src/common/configRules.ts).
+ * Checks the engine also makes, made early so the form can point at the field: contradictory
+ * method flags here, every other rule between keys from the table both sides read
+ * (src/common/configRules.ts).
  */
 export function semanticIssues(config: RunConfig): Issue[] {
   const issues: Issue[] = [];
@@ -61,20 +62,8 @@ export function semanticIssues(config: RunConfig): Issue[] {
   if (config.special_token && flags.length > 0) {
     issues.push({ path: 'special_token', message: `marks a pause-as-thought run; it cannot be combined with ${flags.join(', ')}` });
   }
-  // A forced thought count without only_eval is the rule table's to report.
-  if (config.eval_thoughts !== null && config.only_eval && !hasThoughtMarkers(methodOf(config))) {
-    issues.push({ path: 'eval_thoughts', message: `needs continuous thoughts, but method ${methodOf(config)} has no thought markers` });
-  }
-  if (config.frontier_supervision) {
-    const method = methodOf(config);
-    if (!hasThoughtMarkers(method)) {
-      issues.push({ path: 'frontier_supervision', message: `trains what continuous thoughts hold, but method ${method} has no thoughts (use coconut or pause as thought)` });
-    } else if (!config.curriculum) {
-      issues.push({ path: 'frontier_supervision', message: 'supervises the curriculum\'s stages, but curriculum: false trains only the final stage, where the target is the answer; drop one' });
-    }
-  }
   // The rules between keys, from the table the engine reads too; a key already reported keeps its first issue.
-  for (const issue of brokenConfigRules(config)) if (!issues.some((reported) => reported.path === issue.path)) issues.push(issue);
+  for (const issue of brokenConfigRules(config, methodOf(config))) if (!issues.some((reported) => reported.path === issue.path)) issues.push(issue);
   return issues;
 }
 

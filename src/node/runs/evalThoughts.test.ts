@@ -38,7 +38,7 @@ describe('eval_thoughts', () => {
   it('is refused for methods without thought markers, naming the method', () => {
     for (const method of ['cot', 'no_cot', 'pause_token', 'icot', 'no_thoughts']) {
       expect(issuesOf({ ...evaluating, [method]: true, eval_thoughts: [1] })).toEqual([
-        { path: 'eval_thoughts', message: `needs continuous thoughts, but method ${method} has no thought markers` },
+        { path: 'eval_thoughts', message: `needs continuous thoughts, but method ${method} has no thought markers (use it with coconut or pause_as_thought)` },
       ]);
     }
   });

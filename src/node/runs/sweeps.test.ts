@@ -193,6 +193,24 @@ describe('coconut sweep', () => {
     expect(output.summary.difference.test).toBeNull();
   }, 400_000);
 
+  it('trains the quickstart pair with the frontier preset for its Coconut step', async () => {
+    const shrink = ['--set', 'debug=true', '--set', 'num_epochs=2', '--set', 'num_threads=1', '--set', 'offline_model={n_layer: 1, n_embd: 32, n_head: 2, n_positions: 256}'];
+    const result = await coconut(['sweep', '--quickstart', '--preset', 'frontier', '--seeds', '0', ...shrink, '--json'], home.path);
+    expect(result.code, result.stderr).toBe(0);
+    const output = JSON.parse(result.stdout) as { seeds: { cot: { run: string; status: string }; coconut: { run: string; status: string } }[] };
+    const store = new RunStore(home.path);
+    const [row] = output.seeds;
+    const cotConfig = parseConfigYaml(store.configText(row!.cot.run));
+    const coconutConfig = parseConfigYaml(store.configText(row!.coconut.run));
+    if (!cotConfig.ok || !coconutConfig.ok) throw new Error('a run config does not parse');
+    expect(cotConfig.config.frontier_supervision).toBe(false);
+    expect(coconutConfig.config).toMatchObject({ name: 'quickstart-coconut-frontier · seed 0', frontier_supervision: true, resume: 0, lr: 0.0003 });
+    expect(row!.coconut.status).toBe('completed');
+    // Stage 0 (name a child of the root), which the reference preset skips with resume, is trained too.
+    const stages = store.events(row!.coconut.run).flatMap((event) => (event.type === 'eval' ? [event.stage] : []));
+    expect(stages).toEqual([0, 1]);
+  }, 400_000);
+
   it('refuses bad seeds, a missing config and a config with --quickstart, naming each, before training anything', async () => {
     const runsBefore = new RunStore(home.path).list().length;
     const badSeeds = await coconut(['sweep', configPath, '--seeds', '0,x'], home.path);

@@ -26,7 +26,20 @@ import { describeEnd, trainConfig } from './train.js';
  * Measured on a 2-core machine without a GPU (see README "Performance"); printed before starting
  * so nobody waits blind. Update together with the presets.
  */
-export const QUICKSTART_ESTIMATE = { datasetSeconds: 3, cotMinutes: 4, coconutMinutes: 5 };
+export const QUICKSTART_ESTIMATE = { datasetSeconds: 3, cotMinutes: 4, coconutMinutes: { reference: 5, frontier: 8 } };
+
+/**
+ * The quickstart's Coconut step: `reference`, the paper's curriculum (written steps replaced one
+ * by one), or `frontier`, the same stages trained to name frontier nodes (frontier supervision).
+ */
+export const QUICKSTART_PRESETS = { reference: 'quickstart-coconut', frontier: 'quickstart-coconut-frontier' } as const;
+export type QuickstartPreset = keyof typeof QUICKSTART_PRESETS;
+
+/** `--preset NAME` of `coconut quickstart` and `coconut sweep --quickstart`. */
+export function parseQuickstartPreset(value: string): QuickstartPreset {
+  if (value in QUICKSTART_PRESETS) return value as QuickstartPreset;
+  throw new CliError(`--preset: '${value}' is not a quickstart preset (${Object.keys(QUICKSTART_PRESETS).join(' or ')})`);
+}
 
 function presetText(name: string, overrides: Record<string, unknown> = {}, nameSuffix = ''): string {
   const document = parseDocument(readFileSync(presetPath(name), 'utf8'));
@@ -77,6 +90,8 @@ export interface QuickstartPairOptions {
   sweepId?: string;
   /** Config keys set in both steps (`coconut sweep --set`), such as `debug: true` for a quick check of the pipeline. */
   overrides?: Record<string, unknown>;
+  /** The Coconut step's preset; default `reference`. */
+  preset?: QuickstartPreset;
 }
 
 /**
@@ -88,7 +103,7 @@ export async function trainQuickstartPair(workbench: Workbench, options: Quickst
   const suffix = options.seed === undefined ? '' : ` · seed ${options.seed}`;
   const step = (name: string): RunSweep | undefined => (options.sweepId === undefined ? undefined : { id: options.sweepId, step: name });
   const cot = await trainOrReuse(workbench, presetText('quickstart-cot', keys, suffix), `CoT${suffix}`, options.fresh, options.quiet, step('cot'));
-  const coconutText = presetText('quickstart-coconut', { ...keys, load_model_path: join(cot.dir, 'checkpoints', 'best.pt') }, suffix);
+  const coconutText = presetText(QUICKSTART_PRESETS[options.preset ?? 'reference'], { ...keys, load_model_path: join(cot.dir, 'checkpoints', 'best.pt') }, suffix);
   const coconut = await trainOrReuse(workbench, coconutText, `Coconut${suffix}`, options.fresh, options.quiet, step('coconut'));
   return { cot, coconut };
 }
@@ -100,10 +115,12 @@ export function registerQuickstartCommand(program: Command): void {
     .option('--no-open', 'do not open the workbench at the end')
     .option('--fresh', 'train again even if the default runs already completed')
     .option('--json', 'print the two run summaries as JSON at the end (implies --no-open)')
-    .action(async (options: { open: boolean; fresh?: boolean; json?: boolean }) => {
+    .option('--preset <name>', "the Coconut step: reference (the paper's curriculum) or frontier (frontier supervision)", parseQuickstartPreset, 'reference')
+    .action(async (options: { open: boolean; fresh?: boolean; json?: boolean; preset: QuickstartPreset }) => {
       const quiet = options.json === true;
       const workbench = new Workbench();
-      const { datasetSeconds, cotMinutes, coconutMinutes } = QUICKSTART_ESTIMATE;
+      const { datasetSeconds, cotMinutes } = QUICKSTART_ESTIMATE;
+      const coconutMinutes = QUICKSTART_ESTIMATE.coconutMinutes[options.preset];
       if (!quiet) {
         console.log(
           `Quickstart in ${workbench.home}: a graph-reasoning dataset (ProsQA graphs, one token per edge; ~${datasetSeconds} s), ` +
@@ -114,7 +131,7 @@ export function registerQuickstartCommand(program: Command): void {
       const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { showProgress: !quiet && process.stderr.isTTY === true });
       if (!quiet) console.log(`dataset: ${dataset.dir} (${dataset.created ? 'generated' : 'already there'})`);
 
-      const { cot, coconut } = await trainQuickstartPair(workbench, { fresh: options.fresh === true, quiet });
+      const { cot, coconut } = await trainQuickstartPair(workbench, { fresh: options.fresh === true, quiet, preset: options.preset });
 
       if (quiet) {
         printJson({ dataset: dataset.dir, cot, coconut });

@@ -22,7 +22,7 @@ import { newSweepId, runAccuracies, testCheckpoint } from '../../runs/sweeps.js'
 import { Workbench } from '../../workbench/workbench.js';
 import { CliError, printJson } from '../output.js';
 import { percent } from '../progress.js';
-import { trainQuickstartPair } from './quickstart.js';
+import { parseQuickstartPreset, trainQuickstartPair, type QuickstartPreset } from './quickstart.js';
 import { describeEnd } from './train.js';
 
 interface SweepCommandOptions {
@@ -34,6 +34,8 @@ interface SweepCommandOptions {
   test?: string | true;
   json?: boolean;
   quickstart?: boolean;
+  /** With --quickstart: the Coconut step's preset. */
+  preset?: QuickstartPreset;
   fresh?: boolean;
 }
 
@@ -375,7 +377,7 @@ async function sweepQuickstart(workbench: Workbench, options: SweepCommandOption
   try {
     for (const seed of options.seeds) {
       // Each step handles Ctrl-C for its own run and stops the sweep when a run does not complete.
-      const pair = await trainQuickstartPair(workbench, { fresh: options.fresh === true, quiet, seed, sweepId, overrides: options.set });
+      const pair = await trainQuickstartPair(workbench, { fresh: options.fresh === true, quiet, seed, sweepId, overrides: options.set, preset: options.preset });
       const cot = await tested(seed, pair.cot);
       const coconut = await tested(seed, pair.coconut);
       rows.push({ seed, cot, coconut, difference: { last: minus(coconut.last?.accuracy, cot.last?.accuracy), test: minus(coconut.test?.accuracy, cot.test?.accuracy) } });
@@ -439,10 +441,12 @@ export function registerSweepCommand(program: Command): void {
     .option('--test [dataset]', "evaluate each run's last checkpoint on this dataset (with --quickstart alone: its test split)")
     .option('--quickstart', "the quickstart's CoT then Coconut per seed, instead of a config")
     .option('--fresh', 'with --quickstart: train again even where a completed run of the same config and seed exists')
+    .option('--preset <name>', "with --quickstart: the Coconut step, reference (default) or frontier", parseQuickstartPreset)
     .option('--json', 'print the runs and the summary as JSON, no progress')
     .action(async (config: string | undefined, options: SweepCommandOptions) => {
       if (options.quickstart && config !== undefined) throw new CliError('give a config or --quickstart, not both');
       if (!options.quickstart && config === undefined) throw new CliError('give a config file to sweep (or --quickstart)');
+      if (!options.quickstart && options.preset !== undefined) throw new CliError('--preset applies to --quickstart only');
       const workbench = new Workbench();
       if (options.quickstart) await sweepQuickstart(workbench, options);
       else await sweepConfig(workbench, config!, options);

@@ -427,6 +427,14 @@ def restore_optimizer(config: RunConfig, built: BuiltModel, model: CoconutModel,
     if checkpoint.get("rng"):
         restore_rng_state(checkpoint["rng"])
     built.notes.append(f"{restored} state restored from the checkpoint (epoch {config.resume})")
+    # The saved state carries the old run's lr and weight decay; a resumed config that changes them
+    # means the new values (torch would otherwise keep the old ones until the optimizer is reset).
+    saved = [(group["lr"], group["weight_decay"]) for group in optimizer.param_groups]
+    for group in optimizer.param_groups:
+        group["lr"], group["weight_decay"] = config.lr, config.weight_decay
+    if any(pair != (config.lr, config.weight_decay) for pair in saved):
+        lr, decay = saved[0]
+        built.notes.append(f"the checkpoint's optimizer had lr {lr} and weight_decay {decay}; this run's config sets {config.lr} and {config.weight_decay}")
 
 
 def announce_stage(state: RunState, stage: int, epoch: int) -> None:

@@ -114,6 +114,15 @@ def test_resume_continues_with_the_same_losses(tmp_path: Path, data) -> None:
     assert resumed_losses == pytest.approx(full_losses, abs=1e-5)
 
 
+def test_resume_with_a_new_learning_rate_trains_at_it_from_the_first_step(tmp_path: Path, data) -> None:
+    keys = dict(coconut=True, num_epochs=2, epochs_per_stage=1, max_latent_stage=1, seed=3, reset_optimizer=False)
+    run_in_process(tmp_path / "first", data, **{**keys, "num_epochs": 1})
+    checkpoint = str(tmp_path / "first" / "checkpoints" / "epoch-1.pt")
+    _, resumed = run_in_process(tmp_path / "second", data, **keys, resume=1, load_model_path=checkpoint, lr=3e-4)
+    assert {e["lr"] for e in resumed if e["type"] == "step"} == {3e-4}
+    assert any("had lr 0.001" in e["message"] for e in resumed if e["type"] == "log")
+
+
 def test_too_long_samples_are_refused_before_training(tmp_path: Path, data) -> None:
     from coconut_engine.errors import EngineError
 

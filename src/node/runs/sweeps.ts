@@ -16,12 +16,10 @@ export function newSweepId(now = new Date()): string {
   return `sweep-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The runs of a sweep, oldest first (the order they were queued in). */
-export function sweepRuns(store: RunStore, sweepId: string): RunSummary[] {
-  return store
-    .list()
-    .filter((record) => record.sweep?.id === sweepId)
-    .map(toSummary)
+/** The runs of a sweep, oldest first (the order they were queued in); `all`: the store's runs, when already listed. */
+export function sweepRuns(store: RunStore, sweepId: string, all: readonly RunSummary[] = store.list().map(toSummary)): RunSummary[] {
+  return all
+    .filter((run) => run.sweep?.id === sweepId)
     .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
 }
 
@@ -46,7 +44,7 @@ function testsOf(store: RunStore, runId: string, all: readonly RunSummary[]): Sw
 /** A sweep's runs with their figures and the spread over its completed runs, per step (`runs.sweep`). */
 export function sweepReport(store: RunStore, sweepId: string): SweepReport {
   const all = store.list().map(toSummary);
-  const members = all.filter((run) => run.sweep?.id === sweepId).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  const members = sweepRuns(store, sweepId, all);
   if (members.length === 0) throw new ApiError('not_found', `no runs of sweep ${sweepId} in ${store.runsDir}`);
   const runs = members.map((run) => ({ run, ...runAccuracies(store, run.id), tests: testsOf(store, run.id, all) }));
   const steps = [...new Set(members.map((run) => run.sweep?.step ?? null))].map((step) => {

@@ -105,3 +105,11 @@ export function walkFrontiers(children: readonly number[][], source: number): nu
   }
   return frontiers;
 }
+
+/**
+ * True when `source` has a child from which `target` cannot be reached: a first step that leads
+ * away from the answer, so choosing the first step needs a look ahead.
+ */
+export function hasMisleadingBranch(children: readonly number[][], source: number, target: number): boolean {
+  return (children[source] ?? []).some((child) => (distancesFrom(children, child)[target] as number) < 0);
+}

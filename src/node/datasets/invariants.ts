@@ -3,7 +3,7 @@
  * check; this module holds that loop and the error type the checks throw, so every generator
  * rejects and retries in the same way, and the checks every graph-question record shares.
  */
-import { buildAdjacency, distancesFrom, walkFrontiers, type Edge } from './graph.js';
+import { buildAdjacency, distancesFrom, hasMisleadingBranch, walkFrontiers, type Edge } from './graph.js';
 
 /** A generated record broke one of its generator's promises; the generator draws again. */
 export class RecordInvariantError extends Error {
@@ -49,6 +49,8 @@ export interface GraphSizeLimits {
   maxNodes: number;
   minSteps: number;
   maxSteps: number;
+  /** Promised: the entity has a child from which the target cannot be reached. */
+  misleadingBranch?: boolean;
 }
 
 type Fail = (message: string) => never;
@@ -94,6 +96,9 @@ export function checkGraphAnswer(
     if (nodeCount < limits.minNodes || nodeCount > limits.maxNodes) fail(`${nodeCount} nodes, outside ${limits.minNodes}–${limits.maxNodes}`);
     if (targetDistance < limits.minSteps || targetDistance > limits.maxSteps) {
       fail(`${targetDistance} steps, outside ${limits.minSteps}–${limits.maxSteps}`);
+    }
+    if (limits.misleadingBranch === true && !hasMisleadingBranch(adjacency.children, record.root, record.target)) {
+      fail('every child of the entity leads to the target (misleadingBranch promises one that does not)');
     }
   }
 }

@@ -18,7 +18,7 @@
  *   "Every terpus is a brimpus."; steps are one shortest path written the same way.
  */
 import { z } from 'zod';
-import { buildAdjacency, distancesFrom, sampleShortestPath, walkFrontiers, type Adjacency, type Edge } from './graph.js';
+import { buildAdjacency, distancesFrom, hasMisleadingBranch, sampleShortestPath, walkFrontiers, type Adjacency, type Edge } from './graph.js';
 import {
   checkGraphAnswer,
   checkGraphNodes,
@@ -63,6 +63,7 @@ export const ProsQAParamsInputSchema = z.strictObject({
   maxSteps: count(1).optional(),
   meanParents: z.number().positive().max(10).optional(),
   depthWeight: z.number().min(0).max(100).optional(),
+  misleadingBranch: z.boolean().optional(),
 });
 export type ProsQAParamsInput = z.infer<typeof ProsQAParamsInputSchema>;
 
@@ -81,6 +82,12 @@ export const ProsQAParamsSchema = z
     meanParents: z.number().positive().max(10),
     /** Candidate parent weight is depth · depthWeight + 1. */
     depthWeight: z.number().min(0).max(100),
+    /**
+     * Keep only graphs where the entity has a child from which the answer cannot be reached, so
+     * that a written path's first step is a real choice (the branch where chain of thought goes
+     * wrong). Absent means false, which keeps older manifests equal to their resolved parameters.
+     */
+    misleadingBranch: z.boolean().optional(),
   })
   .superRefine((params, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -100,7 +107,8 @@ export type ProsQAParams = z.infer<typeof ProsQAParamsSchema>;
 export function resolveProsQAParams(input: unknown = {}): ProsQAParams {
   const given = ProsQAParamsInputSchema.parse(input ?? {});
   const preset = given.preset ?? 'official';
-  const defined = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+  // `misleadingBranch: false` is the default and is left out, so a manifest written before the key existed still matches.
+  const defined = Object.fromEntries(Object.entries(given).filter(([key, value]) => value !== undefined && !(key === 'misleadingBranch' && value === false)));
   return ProsQAParamsSchema.parse({
     meanParents: DEFAULT_MEAN_PARENTS,
     depthWeight: DEFAULT_DEPTH_WEIGHT,
@@ -262,6 +270,7 @@ export function drawProsQAProblem(rng: Random, params: ProsQAParams): ProsQAProb
   const adjacency = buildAdjacency(graph.nodeCount, graph.edges);
   const question = chooseQuestion(rng, adjacency);
   if (question === null || question.steps < params.minSteps || question.steps > params.maxSteps) return null;
+  if (params.misleadingBranch === true && !hasMisleadingBranch(adjacency.children, question.root, question.target)) return null;
   return { nodeCount: graph.nodeCount, edges: graph.edges, adjacency, ...question };
 }
 

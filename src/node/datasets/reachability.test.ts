@@ -9,6 +9,7 @@ import {
   type ReachabilityParams,
   type ReachabilityRecord,
 } from './reachability.js';
+import { buildAdjacency, distancesFrom } from './graph.js';
 import { computeDatasetStats } from './stats.js';
 
 function records(seed: number, count: number, params: ReachabilityParams): ReachabilityRecord[] {
@@ -90,6 +91,26 @@ describe('reachability generation', () => {
     expect(stats.graph!.nodes.min).toBeGreaterThanOrEqual(6);
     expect(stats.graph!.nodes.max).toBeLessThanOrEqual(8);
     expect(Object.keys(stats.steps.histogram)).toEqual(['2', '3']);
+  });
+
+  it('with misleadingBranch, gives every entity a child that does not lead to the answer, and the check holds it to that', () => {
+    const misleading = resolveReachabilityParams({ preset: 'small', minNodes: 6, maxNodes: 8, misleadingBranch: true });
+    const leadsAstray = (record: ReachabilityRecord) => {
+      const { children } = buildAdjacency(record.idx_to_symbol.length, record.edges);
+      return (children[record.root] ?? []).some((child) => distancesFrom(children, child)[record.target] === -1);
+    };
+    const plain = records(5, 300, small);
+    const chosen = records(5, 300, misleading);
+    expect(plain.filter(leadsAstray).length).toBeLessThan(150);
+    expect(chosen.every(leadsAstray)).toBe(true);
+    const forced = plain.find((record) => !leadsAstray(record)) as ReachabilityRecord;
+    expect(() => checkReachabilityRecord(forced, small)).not.toThrow();
+    expect(() => checkReachabilityRecord(forced, misleading)).toThrow(/misleadingBranch/);
+  });
+
+  it('leaves misleadingBranch out of the resolved parameters when it is false, so older manifests still match', () => {
+    expect(resolveReachabilityParams({ preset: 'small', misleadingBranch: false })).toEqual(resolveReachabilityParams({ preset: 'small' }));
+    expect(resolveReachabilityParams({ preset: 'small', misleadingBranch: true }).misleadingBranch).toBe(true);
   });
 });
 

@@ -72,6 +72,7 @@ export const ReachabilityParamsSchema = z.strictObject({
   maxSteps: z.int(),
   meanParents: z.number(),
   depthWeight: z.number(),
+  misleadingBranch: z.boolean().optional(),
   /** Size of the id pool each record's node ids are drawn from. */
   symbols: z.int().min(3).max(MAX_SYMBOLS),
   edgeStyle: z.enum(EDGE_STYLES),

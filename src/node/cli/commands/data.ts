@@ -46,6 +46,7 @@ interface ProsQAOptions extends OutputOptions {
   maxSteps?: number;
   meanParents?: number;
   depthWeight?: number;
+  misleadingBranch?: boolean;
 }
 
 interface ProntoQAOptions extends OutputOptions {
@@ -148,7 +149,8 @@ function addGraphOptions(command: Command): Command {
     .option('--min-steps <n>', 'shortest reasoning path, in steps', parseWhole(1))
     .option('--max-steps <n>', 'longest reasoning path, in steps', parseWhole(1))
     .option('--mean-parents <x>', 'mean number of parents of a new node (Poisson)', parsePositive)
-    .option('--depth-weight <x>', 'preference for deep parents: weight = depth · x + 1', parseNonNegative);
+    .option('--depth-weight <x>', 'preference for deep parents: weight = depth · x + 1', parseNonNegative)
+    .option('--misleading-branch', 'keep only graphs where the entity has a child that does not lead to the answer (the first step is a choice)');
 }
 
 /** Only the options the user gave, so the generator's own defaults fill the rest. */
@@ -156,7 +158,7 @@ function givenParams(options: object, keys: readonly string[]): Record<string, u
   return Object.fromEntries(keys.map((key) => [key, (options as Record<string, unknown>)[key]]).filter(([, value]) => value !== undefined));
 }
 
-const GRAPH_PARAM_KEYS = ['preset', 'minNodes', 'maxNodes', 'minSteps', 'maxSteps', 'meanParents', 'depthWeight'] as const;
+const GRAPH_PARAM_KEYS = ['preset', 'minNodes', 'maxNodes', 'minSteps', 'maxSteps', 'meanParents', 'depthWeight', 'misleadingBranch'] as const;
 
 function registerGenerateCommands(data: Command): void {
   const generate = data.command('generate').description('generate a dataset offline');

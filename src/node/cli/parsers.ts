@@ -23,3 +23,10 @@ export function parseNonNegative(text: string): number {
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError('expected a number of 0 or more');
   return value;
 }
+
+/** A share from 0 to 1, such as 0.5. */
+export function parseShare(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new InvalidArgumentError('expected a share from 0 to 1, such as 0.5');
+  return value;
+}

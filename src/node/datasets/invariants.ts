@@ -49,8 +49,8 @@ export interface GraphSizeLimits {
   maxNodes: number;
   minSteps: number;
   maxSteps: number;
-  /** Promised: the entity has a child from which the target cannot be reached. */
-  misleadingBranch?: boolean;
+  /** At 1, every record promises that the entity has a child from which the target cannot be reached. */
+  misleadingBranch?: number;
 }
 
 type Fail = (message: string) => never;
@@ -97,7 +97,7 @@ export function checkGraphAnswer(
     if (targetDistance < limits.minSteps || targetDistance > limits.maxSteps) {
       fail(`${targetDistance} steps, outside ${limits.minSteps}–${limits.maxSteps}`);
     }
-    if (limits.misleadingBranch === true && !hasMisleadingBranch(adjacency.children, record.root, record.target)) {
+    if (limits.misleadingBranch === 1 && !hasMisleadingBranch(adjacency.children, record.root, record.target)) {
       fail('every child of the entity leads to the target (misleadingBranch promises one that does not)');
     }
   }

@@ -63,7 +63,7 @@ export const ProsQAParamsInputSchema = z.strictObject({
   maxSteps: count(1).optional(),
   meanParents: z.number().positive().max(10).optional(),
   depthWeight: z.number().min(0).max(100).optional(),
-  misleadingBranch: z.boolean().optional(),
+  misleadingBranch: z.number().min(0).max(1).optional(),
 });
 export type ProsQAParamsInput = z.infer<typeof ProsQAParamsInputSchema>;
 
@@ -83,11 +83,12 @@ export const ProsQAParamsSchema = z
     /** Candidate parent weight is depth · depthWeight + 1. */
     depthWeight: z.number().min(0).max(100),
     /**
-     * Keep only graphs where the entity has a child from which the answer cannot be reached, so
-     * that a written path's first step is a real choice (the branch where chain of thought goes
-     * wrong). Absent means false, which keeps older manifests equal to their resolved parameters.
+     * The share of records (drawn per record) whose graph must give the entity a child from which
+     * the answer cannot be reached, so that a written path's first step is a real choice (where
+     * chain of thought goes wrong); the others are drawn as usual. Absent means 0, which keeps
+     * older manifests equal to their resolved parameters.
      */
-    misleadingBranch: z.boolean().optional(),
+    misleadingBranch: z.number().min(0).max(1).optional(),
   })
   .superRefine((params, ctx) => {
     const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
@@ -107,8 +108,8 @@ export type ProsQAParams = z.infer<typeof ProsQAParamsSchema>;
 export function resolveProsQAParams(input: unknown = {}): ProsQAParams {
   const given = ProsQAParamsInputSchema.parse(input ?? {});
   const preset = given.preset ?? 'official';
-  // `misleadingBranch: false` is the default and is left out, so a manifest written before the key existed still matches.
-  const defined = Object.fromEntries(Object.entries(given).filter(([key, value]) => value !== undefined && !(key === 'misleadingBranch' && value === false)));
+  // `misleadingBranch: 0` is the default and is left out, so a manifest written before the key existed still matches.
+  const defined = Object.fromEntries(Object.entries(given).filter(([key, value]) => value !== undefined && !(key === 'misleadingBranch' && value === 0)));
   return ProsQAParamsSchema.parse({
     meanParents: DEFAULT_MEAN_PARENTS,
     depthWeight: DEFAULT_DEPTH_WEIGHT,
@@ -248,6 +249,17 @@ export function factSentence(names: readonly string[], isPerson: boolean, from: 
   return isPerson ? `${names[from]} is a ${names[to]}.` : `Every ${names[from]} is a ${names[to]}.`;
 }
 
+/**
+ * One record's draws: `draw(true)` (the graph must have a misleading branch) for a
+ * `misleadingBranch` share of records, decided once per record, else `draw(false)`. No random
+ * number is used when the share is 0 or 1, so datasets without the key are drawn as before.
+ */
+export function drawMisleading<T>(rng: Random, params: ProsQAParams, draw: (misleading: boolean) => T): () => T {
+  const share = params.misleadingBranch ?? 0;
+  const misleading = share >= 1 || (share > 0 && rng.chance(share));
+  return () => draw(misleading);
+}
+
 /** A grown graph with its question, before any node has a name. */
 export interface ProsQAProblem {
   nodeCount: number;
@@ -264,13 +276,13 @@ export interface ProsQAProblem {
  * this draw does not (too few nodes, steps out of range, no leaf on one side). Shared by every
  * rendering of the problem (ProsQA sentences here, node and edge tokens in the reachability format).
  */
-export function drawProsQAProblem(rng: Random, params: ProsQAParams): ProsQAProblem | null {
+export function drawProsQAProblem(rng: Random, params: ProsQAParams, misleading = false): ProsQAProblem | null {
   const graph = dropIsolatedNodes(growGraph(rng, params));
   if (graph.nodeCount < params.minNodes) return null;
   const adjacency = buildAdjacency(graph.nodeCount, graph.edges);
   const question = chooseQuestion(rng, adjacency);
   if (question === null || question.steps < params.minSteps || question.steps > params.maxSteps) return null;
-  if (params.misleadingBranch === true && !hasMisleadingBranch(adjacency.children, question.root, question.target)) return null;
+  if (misleading && !hasMisleadingBranch(adjacency.children, question.root, question.target)) return null;
   return { nodeCount: graph.nodeCount, edges: graph.edges, adjacency, ...question };
 }
 
@@ -278,8 +290,8 @@ export function drawProsQAProblem(rng: Random, params: ProsQAParams): ProsQAProb
  * One attempt: a graph, a question and its record, or null when this graph does not fit the
  * parameters (too few nodes, steps out of range, no leaf on one side). Not yet checked.
  */
-export function drawProsQA(rng: Random, params: ProsQAParams): ProsQARecord | null {
-  const problem = drawProsQAProblem(rng, params);
+export function drawProsQA(rng: Random, params: ProsQAParams, misleading = false): ProsQARecord | null {
+  const problem = drawProsQAProblem(rng, params, misleading);
   if (problem === null) return null;
   const { adjacency } = problem;
   const names = nameNodes(rng, adjacency);
@@ -350,7 +362,7 @@ export function checkProsQARecord(record: ProsQARecord, params?: ProsQAParams): 
 /** The next record that fits the parameters and passes every invariant check. */
 export function generateProsQARecord(rng: Random, params: ProsQAParams): ProsQARecord {
   return firstValidDraw(
-    () => drawProsQA(rng, params),
+    drawMisleading(rng, params, (misleading) => drawProsQA(rng, params, misleading)),
     (record) => checkProsQARecord(record, params),
     `no ProsQA graph fit ${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps in ` +
       `${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`,

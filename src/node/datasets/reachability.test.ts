@@ -93,8 +93,8 @@ describe('reachability generation', () => {
     expect(Object.keys(stats.steps.histogram)).toEqual(['2', '3']);
   });
 
-  it('with misleadingBranch, gives every entity a child that does not lead to the answer, and the check holds it to that', () => {
-    const misleading = resolveReachabilityParams({ preset: 'small', minNodes: 6, maxNodes: 8, misleadingBranch: true });
+  it('with misleadingBranch 1, gives every entity a child that does not lead to the answer, and the check holds it to that', () => {
+    const misleading = resolveReachabilityParams({ preset: 'small', minNodes: 6, maxNodes: 8, misleadingBranch: 1 });
     const leadsAstray = (record: ReachabilityRecord) => {
       const { children } = buildAdjacency(record.idx_to_symbol.length, record.edges);
       return (children[record.root] ?? []).some((child) => distancesFrom(children, child)[record.target] === -1);
@@ -108,9 +108,23 @@ describe('reachability generation', () => {
     expect(() => checkReachabilityRecord(forced, misleading)).toThrow(/misleadingBranch/);
   });
 
-  it('leaves misleadingBranch out of the resolved parameters when it is false, so older manifests still match', () => {
-    expect(resolveReachabilityParams({ preset: 'small', misleadingBranch: false })).toEqual(resolveReachabilityParams({ preset: 'small' }));
-    expect(resolveReachabilityParams({ preset: 'small', misleadingBranch: true }).misleadingBranch).toBe(true);
+  it('with a misleadingBranch share, gives about that share of records a misleading branch on top of those drawn so anyway', () => {
+    const leadsAstray = (record: ReachabilityRecord) => {
+      const { children } = buildAdjacency(record.idx_to_symbol.length, record.edges);
+      return (children[record.root] ?? []).some((child) => distancesFrom(children, child)[record.target] === -1);
+    };
+    const share = (misleadingBranch: number) =>
+      records(8, 2000, resolveReachabilityParams({ preset: 'small', minNodes: 6, maxNodes: 8, misleadingBranch })).filter(leadsAstray).length / 2000;
+    const natural = share(0);
+    // Half required, the other half at the natural rate: 0.5 + 0.5 · natural, within sampling error.
+    expect(Math.abs(share(0.5) - (0.5 + 0.5 * natural))).toBeLessThan(0.04);
+    expect(share(1)).toBe(1);
+  });
+
+  it('leaves misleadingBranch out of the resolved parameters when it is 0, so older manifests still match', () => {
+    expect(resolveReachabilityParams({ preset: 'small', misleadingBranch: 0 })).toEqual(resolveReachabilityParams({ preset: 'small' }));
+    expect(resolveReachabilityParams({ preset: 'small', misleadingBranch: 0.5 }).misleadingBranch).toBe(0.5);
+    expect(() => resolveReachabilityParams({ preset: 'small', misleadingBranch: 1.5 })).toThrow();
   });
 });
 

@@ -24,6 +24,7 @@
 import { z } from 'zod';
 import { sampleShortestPath, walkFrontiers, type Edge } from './graph.js';
 import {
+  drawMisleading,
   drawProsQAProblem,
   PROSQA_PRESET_NAMES,
   ProsQAParamsInputSchema,
@@ -72,7 +73,7 @@ export const ReachabilityParamsSchema = z.strictObject({
   maxSteps: z.int(),
   meanParents: z.number(),
   depthWeight: z.number(),
-  misleadingBranch: z.boolean().optional(),
+  misleadingBranch: z.number().optional(),
   /** Size of the id pool each record's node ids are drawn from. */
   symbols: z.int().min(3).max(MAX_SYMBOLS),
   edgeStyle: z.enum(EDGE_STYLES),
@@ -117,8 +118,8 @@ function readFacts(style: EdgeStyle, text: string): string[] {
 }
 
 /** One attempt, or null when the drawn graph does not fit the parameters. Not yet checked. */
-export function drawReachability(rng: Random, params: ReachabilityParams): ReachabilityRecord | null {
-  const problem = drawProsQAProblem(rng, params satisfies ProsQAParams);
+export function drawReachability(rng: Random, params: ReachabilityParams, misleading = false): ReachabilityRecord | null {
+  const problem = drawProsQAProblem(rng, params satisfies ProsQAParams, misleading);
   if (problem === null) return null;
   const ids = rng.sample(
     Array.from({ length: params.symbols }, (_, id) => String(id)),
@@ -187,7 +188,7 @@ export function checkReachabilityRecord(record: ReachabilityRecord, params?: Rea
 /** The next record that fits the parameters and passes every invariant check. */
 export function generateReachabilityRecord(rng: Random, params: ReachabilityParams): ReachabilityRecord {
   return firstValidDraw(
-    () => drawReachability(rng, params),
+    drawMisleading(rng, params, (misleading) => drawReachability(rng, params, misleading)),
     (record) => checkReachabilityRecord(record, params),
     `no graph fit ${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps in ` +
       `${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`,

@@ -24,7 +24,7 @@ import { compareExistingDataset, generateSplits, splitFileName, SPLIT_NAMES, typ
 import { computeDatasetStats, type DatasetStats, type Histogram, type Summary } from '../../datasets/stats.js';
 import { writeTokenizerFile, type TokenizerFileSummary } from '../../engine/tokenizer.js';
 import { CliError, printJson } from '../output.js';
-import { parseNonNegative, parsePositive, parseWhole } from '../parsers.js';
+import { parseNonNegative, parsePositive, parseShare, parseWhole } from '../parsers.js';
 
 /** Options shared by every generator: where, how many, which seed, how to report. */
 interface OutputOptions {
@@ -46,7 +46,7 @@ interface ProsQAOptions extends OutputOptions {
   maxSteps?: number;
   meanParents?: number;
   depthWeight?: number;
-  misleadingBranch?: boolean;
+  misleadingBranch?: number;
 }
 
 interface ProntoQAOptions extends OutputOptions {
@@ -150,7 +150,7 @@ function addGraphOptions(command: Command): Command {
     .option('--max-steps <n>', 'longest reasoning path, in steps', parseWhole(1))
     .option('--mean-parents <x>', 'mean number of parents of a new node (Poisson)', parsePositive)
     .option('--depth-weight <x>', 'preference for deep parents: weight = depth · x + 1', parseNonNegative)
-    .option('--misleading-branch', 'keep only graphs where the entity has a child that does not lead to the answer (the first step is a choice)');
+    .option('--misleading-branch <share>', 'the share of records (0-1) whose entity has a child that does not lead to the answer (the first step is a choice)', parseShare);
 }
 
 /** Only the options the user gave, so the generator's own defaults fill the rest. */

@@ -156,10 +156,10 @@ describe('coconut sweep', () => {
     }
   }, 300_000);
 
-  it('runs the quickstart pair per seed (CoT, then Coconut from its checkpoint) and prints their difference per seed', async () => {
+  it('runs the quickstart pair per seed (CoT, then Coconut from its checkpoint) and prints their difference per seed, here with the reference curriculum', async () => {
     // The quickstart's own configs, shrunk for a test: `debug` trains on 256 records, one CoT epoch after the first.
     const shrink = ['--set', 'debug=true', '--set', 'num_epochs=2', '--set', 'num_threads=1', '--set', 'offline_model={n_layer: 1, n_embd: 32, n_head: 2, n_positions: 256}'];
-    const result = await coconut(['sweep', '--quickstart', '--seeds', '0,1', ...shrink, '--json'], home.path);
+    const result = await coconut(['sweep', '--quickstart', '--preset', 'reference', '--seeds', '0,1', ...shrink, '--json'], home.path);
     expect(result.stderr).not.toMatch(/Traceback/);
     expect(result.code, result.stderr).toBe(0);
     const output = JSON.parse(result.stdout) as {
@@ -193,22 +193,29 @@ describe('coconut sweep', () => {
     expect(output.summary.difference.test).toBeNull();
   }, 400_000);
 
-  it('trains the quickstart pair with the frontier preset for its Coconut step', async () => {
+  it('trains the quickstart pair with its default, the frontier preset, two seeds at once with --jobs 2', async () => {
     const shrink = ['--set', 'debug=true', '--set', 'num_epochs=2', '--set', 'num_threads=1', '--set', 'offline_model={n_layer: 1, n_embd: 32, n_head: 2, n_positions: 256}'];
-    const result = await coconut(['sweep', '--quickstart', '--preset', 'frontier', '--seeds', '0', ...shrink, '--json'], home.path);
+    const result = await coconut(['sweep', '--quickstart', '--seeds', '3,2', '--jobs', '2', ...shrink, '--json'], home.path);
     expect(result.code, result.stderr).toBe(0);
-    const output = JSON.parse(result.stdout) as { seeds: { cot: { run: string; status: string }; coconut: { run: string; status: string } }[] };
+    const output = JSON.parse(result.stdout) as { seeds: { seed: number; cot: { run: string; status: string }; coconut: { run: string; status: string } }[] };
+    expect(output.seeds.map((row) => row.seed)).toEqual([3, 2]);
     const store = new RunStore(home.path);
-    const [row] = output.seeds;
-    const cotConfig = parseConfigYaml(store.configText(row!.cot.run));
-    const coconutConfig = parseConfigYaml(store.configText(row!.coconut.run));
-    if (!cotConfig.ok || !coconutConfig.ok) throw new Error('a run config does not parse');
-    expect(cotConfig.config.frontier_supervision).toBe(false);
-    expect(coconutConfig.config).toMatchObject({ name: 'quickstart-coconut-frontier · seed 0', frontier_supervision: true, resume: 0, lr: 0.0003 });
-    expect(row!.coconut.status).toBe('completed');
-    // Stage 0 (name a child of the root), which the reference preset skips with resume, is trained too.
-    const stages = store.events(row!.coconut.run).flatMap((event) => (event.type === 'eval' ? [event.stage] : []));
-    expect(stages).toEqual([0, 1]);
+    for (const row of output.seeds) {
+      const cotConfig = parseConfigYaml(store.configText(row.cot.run));
+      const coconutConfig = parseConfigYaml(store.configText(row.coconut.run));
+      if (!cotConfig.ok || !coconutConfig.ok) throw new Error('a run config does not parse');
+      expect(cotConfig.config).toMatchObject({ seed: row.seed, frontier_supervision: false });
+      expect(coconutConfig.config).toMatchObject({ name: `quickstart-coconut-frontier · seed ${row.seed}`, seed: row.seed, frontier_supervision: true, resume: 0, lr: 0.0003 });
+      expect(coconutConfig.config.load_model_path).toBe(join(store.realDir(row.cot.run), 'checkpoints', 'best.pt'));
+      expect(row.coconut.status).toBe('completed');
+      // Stage 0 (name a child of the root), which the reference preset skips with resume, is trained too.
+      const stages = store.events(row.coconut.run).flatMap((event) => (event.type === 'eval' ? [event.stage] : []));
+      expect(stages).toEqual([0, 1]);
+    }
+    // The two seeds' CoT runs trained at the same time.
+    const [first, second] = output.seeds.map((row) => store.read(row.cot.run));
+    expect(Date.parse(first!.started_at!)).toBeLessThan(Date.parse(second!.ended_at!));
+    expect(Date.parse(second!.started_at!)).toBeLessThan(Date.parse(first!.ended_at!));
   }, 400_000);
 
   it('refuses bad seeds, a missing config and a config with --quickstart, naming each, before training anything', async () => {
@@ -224,6 +231,8 @@ describe('coconut sweep', () => {
     expect(both.stderr).toMatch(/give a config or --quickstart, not both/);
     const noDataset = await coconut(['sweep', configPath, '--seeds', '0', '--test'], home.path);
     expect(noDataset.stderr).toMatch(/--test needs a dataset file/);
+    const noJobs = await coconut(['sweep', configPath, '--seeds', '0', '--jobs', '0'], home.path);
+    expect(noJobs.stderr).toMatch(/--jobs.*expected a whole number of at least 1/);
     expect(new RunStore(home.path).list()).toHaveLength(runsBefore);
   }, 60_000);
 });

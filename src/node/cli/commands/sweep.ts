@@ -11,6 +11,7 @@
  */
 import cliProgress from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
+import pLimit from 'p-limit';
 import { parse as parseYaml, parseDocument } from 'yaml';
 import type { RunStreamMessage } from '../../../common/api.js';
 import { CONFIG_BOUNDS, type RunConfig } from '../../../common/config.js';
@@ -21,6 +22,7 @@ import { checkConfig, configToYaml, readConfigFile } from '../../runs/configText
 import { newSweepId, runAccuracies, testCheckpoint } from '../../runs/sweeps.js';
 import { Workbench } from '../../workbench/workbench.js';
 import { CliError, printJson } from '../output.js';
+import { parseWhole } from '../parsers.js';
 import { percent } from '../progress.js';
 import { parseQuickstartPreset, trainQuickstartPair, type QuickstartPreset } from './quickstart.js';
 import { describeEnd } from './train.js';
@@ -37,6 +39,8 @@ interface SweepCommandOptions {
   /** With --quickstart: the Coconut step's preset. */
   preset?: QuickstartPreset;
   fresh?: boolean;
+  /** Runs (with --quickstart: seeds' pairs) trained at the same time; default 1. */
+  jobs: number;
 }
 
 /** One seed's run and its figures. */
@@ -358,7 +362,7 @@ interface PairSeedRow {
 const minus = (a: number | null | undefined, b: number | null | undefined): number | null => (a == null || b == null ? null : a - b);
 
 async function sweepQuickstart(workbench: Workbench, options: SweepCommandOptions): Promise<void> {
-  if (options.name !== undefined) throw new CliError('--name applies to a config sweep; the quickstart names its runs `quickstart-cot · seed S` and `quickstart-coconut · seed S`');
+  if (options.name !== undefined) throw new CliError('--name applies to a config sweep; the quickstart names its runs `quickstart-cot · seed S` and `quickstart-coconut-frontier · seed S` (or `quickstart-coconut · seed S` with --preset reference)');
   const quiet = options.json === true;
   const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { showProgress: !quiet && process.stderr.isTTY === true });
   const test = options.test === true ? dataset.files.test : options.test;
@@ -374,18 +378,37 @@ async function sweepQuickstart(workbench: Workbench, options: SweepCommandOption
     if (!quiet) console.log(`${run.name}: test accuracy ${percent(result.accuracy)} (last checkpoint; evaluation run ${result.run.id})`);
     return seedRun(workbench, seed, run, { accuracy: result.accuracy, run: result.run.id, status: result.run.status });
   };
+  // Seeds' pairs run `jobs` at a time; one terminal bar per run only when they run one at a time.
+  const limit = pLimit(options.jobs);
+  let failed = false;
+  const trainSeed = async (seed: number): Promise<void> => {
+    if (failed || interrupt.interrupted()) return;
+    // Each step handles Ctrl-C for its own run and throws when its run does not complete.
+    const pair = await trainQuickstartPair(workbench, {
+      fresh: options.fresh === true,
+      quiet,
+      progressBars: options.jobs === 1,
+      seed,
+      sweepId,
+      overrides: options.set,
+      preset: options.preset,
+    }).catch((error: unknown) => {
+      failed = true;
+      throw error;
+    });
+    const cot = await tested(seed, pair.cot);
+    const coconut = await tested(seed, pair.coconut);
+    rows.push({ seed, cot, coconut, difference: { last: minus(coconut.last?.accuracy, cot.last?.accuracy), test: minus(coconut.test?.accuracy, cot.test?.accuracy) } });
+  };
   try {
-    for (const seed of options.seeds) {
-      // Each step handles Ctrl-C for its own run and stops the sweep when a run does not complete.
-      const pair = await trainQuickstartPair(workbench, { fresh: options.fresh === true, quiet, seed, sweepId, overrides: options.set, preset: options.preset });
-      const cot = await tested(seed, pair.cot);
-      const coconut = await tested(seed, pair.coconut);
-      rows.push({ seed, cot, coconut, difference: { last: minus(coconut.last?.accuracy, cot.last?.accuracy), test: minus(coconut.test?.accuracy, cot.test?.accuracy) } });
-      if (interrupt.interrupted()) break;
-    }
+    const results = await Promise.allSettled(options.seeds.map((seed) => limit(() => trainSeed(seed))));
+    // A failed seed stops the seeds not yet started; those running finish, then the first error is reported.
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
   } finally {
     interrupt.dispose();
   }
+  rows.sort((a, b) => options.seeds.indexOf(a.seed) - options.seeds.indexOf(b.seed));
 
   const both = (row: PairSeedRow): boolean => completed(row.cot) && completed(row.coconut);
   if (options.json) {
@@ -441,13 +464,14 @@ export function registerSweepCommand(program: Command): void {
     .option('--test [dataset]', "evaluate each run's last checkpoint on this dataset (with --quickstart alone: its test split)")
     .option('--quickstart', "the quickstart's CoT then Coconut per seed, instead of a config")
     .option('--fresh', 'with --quickstart: train again even where a completed run of the same config and seed exists')
-    .option('--preset <name>', "with --quickstart: the Coconut step, reference (default) or frontier", parseQuickstartPreset)
+    .option('--preset <name>', "with --quickstart: the Coconut step, frontier (default) or reference", parseQuickstartPreset)
+    .option('--jobs <n>', 'runs trained at the same time (with --quickstart: seeds); on CPU give each run fewer threads (--set num_threads=1)', parseWhole(1), 1)
     .option('--json', 'print the runs and the summary as JSON, no progress')
     .action(async (config: string | undefined, options: SweepCommandOptions) => {
       if (options.quickstart && config !== undefined) throw new CliError('give a config or --quickstart, not both');
       if (!options.quickstart && config === undefined) throw new CliError('give a config file to sweep (or --quickstart)');
       if (!options.quickstart && options.preset !== undefined) throw new CliError('--preset applies to --quickstart only');
-      const workbench = new Workbench();
+      const workbench = new Workbench(undefined, { maxConcurrent: options.jobs });
       if (options.quickstart) await sweepQuickstart(workbench, options);
       else await sweepConfig(workbench, config!, options);
     });

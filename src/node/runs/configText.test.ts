@@ -80,6 +80,7 @@ describe('checkConfig', () => {
     it('give no warning for what the quickstart submits', () => {
       expect(checkConfig(preset('quickstart-cot'), home.path)).toMatchObject({ ok: true, warnings: [] });
       // The quickstart fills in the CoT run's best checkpoint before submitting the Coconut step.
+      expect(checkConfig(preset('quickstart-coconut-frontier', { load_model_path: checkpoint }), home.path)).toMatchObject({ ok: true, warnings: [] });
       expect(checkConfig(preset('quickstart-coconut', { load_model_path: checkpoint }), home.path)).toMatchObject({ ok: true, warnings: [] });
     });
 

@@ -59,6 +59,17 @@ export const PathVerdictSchema = z.object({
 });
 export type PathVerdictView = z.infer<typeof PathVerdictSchema>;
 
+/** Questions and right answers among them. */
+export const TallySchema = z.object({ total: count, correct: count });
+
+/**
+ * Accuracy split by whether the first written step is a choice: `choice` counts the questions
+ * whose entity has a child from which the answer cannot be reached (where chain of thought can
+ * take a wrong first step), `direct` the others, where every first step leads to the answer.
+ */
+export const FirstStepSplitSchema = z.object({ choice: TallySchema, direct: TallySchema });
+export type FirstStepSplit = z.infer<typeof FirstStepSplitSchema>;
+
 /** One prediction file of a run, with the evaluation that wrote it and its categories. */
 export const PredictionFileSummarySchema = z.object({
   /** Name under `RUN/predictions/`, such as `epoch-3.jsonl` or `eval-4-k2.jsonl`. */
@@ -79,6 +90,8 @@ export const PredictionFileSummarySchema = z.object({
   ms_per_question: z.number().nonnegative().nullable(),
   /** Null when the dataset's records carry no graph (categories need one). */
   categories: CategoryCountsSchema.nullable(),
+  /** Null with the categories. */
+  first_step: FirstStepSplitSchema.nullable(),
   /** Why this file could not be read or classified; null otherwise. */
   problem: z.string().nullable(),
 });

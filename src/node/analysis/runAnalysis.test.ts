@@ -86,6 +86,19 @@ describe('run analysis API', () => {
     expect(forced).toMatchObject({ file: 'eval-3-k1.jsonl', forced_thoughts: 1, thoughts: 1, mean_new_tokens: 2 });
     const total = Object.values(forced!.categories!).reduce((a, b) => a + b, 0);
     expect(total).toBe(6);
+
+    // Accuracy split by whether the entity has a child that cannot reach the answer (worked out here by a walk over the edges).
+    const reaches = (record: ReachabilityRecord, from: number): boolean =>
+      from === record.target || record.edges.some(([source, destination]) => source === from && reaches(record, destination));
+    const isChoice = (record: ReachabilityRecord): boolean => record.edges.some(([source, child]) => source === record.root && !reaches(record, child));
+    const expected = { choice: { total: 0, correct: 0 }, direct: { total: 0, correct: 0 } };
+    cot.forEach((entry) => {
+      const tally = isChoice(r[entry.idx]!) ? expected.choice : expected.direct;
+      tally.total += 1;
+      if (entry.correct) tally.correct += 1;
+    });
+    expect(epoch!.first_step).toEqual(expected);
+    expect([expected.choice.total > 0, expected.direct.total > 0]).toEqual([true, true]);
   });
 
   it('lists one category’s questions with the verdict that explains them, or chosen records in order', async () => {

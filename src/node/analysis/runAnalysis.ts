@@ -8,6 +8,7 @@
 import { PATH_CATEGORIES, type AnalysedQuestion, type CategoryCounts, type PathCategory, type PredictionFileSummary, type RunAnalysis } from '../../common/analysis.js';
 import { ApiError, type DatasetRecordView, type PredictionFilter, type PredictionRow } from '../../common/api.js';
 import type { EngineEvent } from '../../common/events.js';
+import { buildAdjacency, hasMisleadingBranch } from '../datasets/graph.js';
 import type { DatasetRecord } from '../datasets/records.js';
 import type { RunStore } from '../runs/runStore.js';
 import { ClassifiedPredictions } from './classifiedPredictions.js';
@@ -25,6 +26,13 @@ function evalEventsByFile(events: readonly EngineEvent[]): Map<string, EvalEvent
     if (event.type === 'eval' && event.predictions) byFile.set(event.predictions.replace(/^predictions\//, ''), event);
   }
   return byFile;
+}
+
+/** Whether a graph record's first step is a choice (see FirstStepSplitSchema). */
+function firstStepIsChoice(record: DatasetRecord): boolean {
+  const edges = (record.edges ?? []) as [number, number][];
+  const { children } = buildAdjacency((record.idx_to_symbol ?? []).length, edges);
+  return hasMisleadingBranch(children, record.root as number, record.target as number);
 }
 
 function emptyCounts(): CategoryCounts {
@@ -116,17 +124,23 @@ export class RunAnalyser {
       path = this.store.predictionFile(id, file).path as string; // `file` is one of the run's
       rows = this.predictions.rows(path);
     } catch (error) {
-      return { file, ...fromEvent, thoughts: 0, total: 0, correct: 0, accuracy: 0, categories: null, problem: (error as Error).message };
+      return { file, ...fromEvent, thoughts: 0, total: 0, correct: 0, accuracy: 0, categories: null, first_step: null, problem: (error as Error).message };
     }
     const correct = rows.filter((row) => row.correct).length;
     const figures = { file, ...fromEvent, thoughts: mode(rows.map((row) => row.thoughts)), total: rows.length, correct, accuracy: rows.length ? correct / rows.length : 0 };
     const problem = rows.map((row) => rowProblem(row, records, file, valPath)).find((found) => found !== null) ?? null;
-    if (problem !== null || !graph) return { ...figures, categories: null, problem };
+    if (problem !== null || !graph) return { ...figures, categories: null, first_step: null, problem };
     const categories = emptyCounts();
     for (const { verdict } of this.predictions.analysed(path, records, graph)) {
       if (verdict) categories[verdict.category] += 1;
     }
-    return { ...figures, categories, problem: null };
+    const firstStep = { choice: { total: 0, correct: 0 }, direct: { total: 0, correct: 0 } };
+    for (const row of rows) {
+      const tally = firstStepIsChoice(records[row.idx] as DatasetRecord) ? firstStep.choice : firstStep.direct;
+      tally.total += 1;
+      if (row.correct) tally.correct += 1;
+    }
+    return { ...figures, categories, first_step: firstStep, problem: null };
   }
 
   /** One file's questions with their verdicts: filtered by category, right/wrong and record indices, then paged. */

@@ -171,7 +171,7 @@ export function formatRunAnalysis(analysis: RunAnalysis): string {
   const lines = [`${analysis.name} (${analysis.method}, run ${analysis.run_id}) on ${analysis.val_path ?? 'no dataset'}`];
   if (analysis.problem) return [...lines, analysis.problem].join('\n');
   const short = ['CLabel', 'ILabel', 'CPath', 'LPath', 'Halluc', 'WrongT'];
-  const header = ['file'.padEnd(22), 'epoch', 'stage', '  k', 'accuracy', 'tokens', 'passes', ...(analysis.graph ? short.map((s) => s.padStart(7)) : [])];
+  const header = ['file'.padEnd(22), 'epoch', 'stage', '  k', 'accuracy', 'tokens', 'passes', ...(analysis.graph ? [...short, 'choice', 'direct'].map((s) => s.padStart(7)) : [])];
   lines.push(header.join(' '));
   for (const file of analysis.files) {
     const cells = [
@@ -184,9 +184,17 @@ export function formatRunAnalysis(analysis: RunAnalysis): string {
       fixed(file.mean_forward_passes).padStart(6),
     ];
     if (file.categories) cells.push(...PATH_CATEGORIES.map((category) => pct((file.categories as CategoryCounts)[category] / Math.max(1, file.total)).padStart(7)));
+    if (file.first_step) cells.push(...[file.first_step.choice, file.first_step.direct].map((tally) => (tally.total ? pct(tally.correct / tally.total) : '–').padStart(7)));
     lines.push(cells.join(' ') + (file.problem ? `  (${file.problem})` : ''));
   }
   if (!analysis.graph) lines.push('(no path categories: the dataset has no graph records)');
+  const split = analysis.files.find((file) => file.first_step)?.first_step;
+  if (split) {
+    lines.push(
+      `choice / direct: accuracy on the ${split.choice.total} questions whose entity has a child that does not lead to the answer ` +
+        `(a written first step can go wrong) and on the other ${split.direct.total}`,
+    );
+  }
   lines.push('epoch counts from 1 as the checkpoints do; k: the thoughts every question got (forced with coconut eval --thoughts)');
   return lines.join('\n');
 }

@@ -28,6 +28,7 @@ function file(name: string, accuracy: number, extra: Partial<PredictionFileSumma
     mean_forward_passes: null,
     ms_per_question: null,
     categories: counts({ correct_path: Math.round(accuracy * 10), hallucination: 10 - Math.round(accuracy * 10) }),
+    first_step: null,
     problem: null,
     ...extra,
   };

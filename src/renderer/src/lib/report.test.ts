@@ -68,6 +68,7 @@ const analysis = (id: string, name: string, method: string, categories: Category
       mean_forward_passes: null,
       ms_per_question: null,
       categories,
+      first_step: null,
       problem: null,
     },
   ],

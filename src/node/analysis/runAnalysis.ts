@@ -69,6 +69,8 @@ export class RunAnalyser {
   private readonly predictions = new ClassifiedPredictions();
   /** Whether each dataset (the store's cached record arrays) has graphs: checked once, not on every page. */
   private readonly graphs = new WeakMap<readonly DatasetRecord[], boolean>();
+  /** Per dataset, whether each record's first step is a choice: worked out once, not per file and call. */
+  private readonly choices = new WeakMap<readonly DatasetRecord[], boolean[]>();
 
   constructor(
     private readonly store: RunStore,
@@ -135,8 +137,9 @@ export class RunAnalyser {
       if (verdict) categories[verdict.category] += 1;
     }
     const firstStep = { choice: { total: 0, correct: 0 }, direct: { total: 0, correct: 0 } };
+    const choices = this.firstStepChoices(records);
     for (const row of rows) {
-      const tally = firstStepIsChoice(records[row.idx] as DatasetRecord) ? firstStep.choice : firstStep.direct;
+      const tally = choices[row.idx] ? firstStep.choice : firstStep.direct;
       tally.total += 1;
       if (row.correct) tally.correct += 1;
     }
@@ -171,6 +174,12 @@ export class RunAnalyser {
     chosen = chosen.filter((row) => options.filter === 'all' || row.correct === (options.filter === 'right'));
     if (options.category) chosen = chosen.filter((row) => row.verdict?.category === options.category);
     return page(file, chosen, options);
+  }
+
+  private firstStepChoices(records: readonly DatasetRecord[]): boolean[] {
+    let choices = this.choices.get(records);
+    if (choices === undefined) this.choices.set(records, (choices = records.map(firstStepIsChoice)));
+    return choices;
   }
 
   private isGraph(records: readonly DatasetRecord[]): boolean {

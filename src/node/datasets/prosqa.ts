@@ -250,14 +250,13 @@ export function factSentence(names: readonly string[], isPerson: boolean, from: 
 }
 
 /**
- * One record's draws: `draw(true)` (the graph must have a misleading branch) for a
- * `misleadingBranch` share of records, decided once per record, else `draw(false)`. No random
- * number is used when the share is 0 or 1, so datasets without the key are drawn as before.
+ * Whether the next record must have a misleading branch: true for a `misleadingBranch` share of
+ * records, decided once per record before its draws. No random number is used when the share is
+ * 0 or 1, so datasets without the key are drawn as before.
  */
-export function drawMisleading<T>(rng: Random, params: ProsQAParams, draw: (misleading: boolean) => T): () => T {
+export function mustMislead(rng: Random, params: ProsQAParams): boolean {
   const share = params.misleadingBranch ?? 0;
-  const misleading = share >= 1 || (share > 0 && rng.chance(share));
-  return () => draw(misleading);
+  return share >= 1 || (share > 0 && rng.chance(share));
 }
 
 /** A grown graph with its question, before any node has a name. */
@@ -361,8 +360,9 @@ export function checkProsQARecord(record: ProsQARecord, params?: ProsQAParams): 
 
 /** The next record that fits the parameters and passes every invariant check. */
 export function generateProsQARecord(rng: Random, params: ProsQAParams): ProsQARecord {
+  const misleading = mustMislead(rng, params);
   return firstValidDraw(
-    drawMisleading(rng, params, (misleading) => drawProsQA(rng, params, misleading)),
+    () => drawProsQA(rng, params, misleading),
     (record) => checkProsQARecord(record, params),
     `no ProsQA graph fit ${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps in ` +
       `${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`,

@@ -24,8 +24,8 @@
 import { z } from 'zod';
 import { sampleShortestPath, walkFrontiers, type Edge } from './graph.js';
 import {
-  drawMisleading,
   drawProsQAProblem,
+  mustMislead,
   PROSQA_PRESET_NAMES,
   ProsQAParamsInputSchema,
   resolveProsQAParams,
@@ -187,8 +187,9 @@ export function checkReachabilityRecord(record: ReachabilityRecord, params?: Rea
 
 /** The next record that fits the parameters and passes every invariant check. */
 export function generateReachabilityRecord(rng: Random, params: ReachabilityParams): ReachabilityRecord {
+  const misleading = mustMislead(rng, params);
   return firstValidDraw(
-    drawMisleading(rng, params, (misleading) => drawReachability(rng, params, misleading)),
+    () => drawReachability(rng, params, misleading),
     (record) => checkReachabilityRecord(record, params),
     `no graph fit ${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps in ` +
       `${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`,

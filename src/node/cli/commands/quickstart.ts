@@ -35,9 +35,9 @@ export const QUICKSTART_ESTIMATE = { datasetSeconds: 3, cotMinutes: 3, coconutMi
 export const QUICKSTART_PRESETS = { reference: 'quickstart-coconut', frontier: 'quickstart-coconut-frontier' } as const;
 export type QuickstartPreset = keyof typeof QUICKSTART_PRESETS;
 /**
- * Frontier supervision is the default: on the quickstart's graphs its all-thought stage stays at
- * 84–91 % on every seed measured, level with or ahead of CoT, where the paper's curriculum fell to
- * 54 % (README "Frontier supervision on the quickstart"); that curriculum stays one flag away.
+ * Frontier supervision is the default: on the quickstart's graphs its all-thought stage reached
+ * 84–91 % on every seed measured, where the paper's curriculum fell to 54 % (README "Frontier
+ * supervision on the quickstart", with a CoT trained as long); that curriculum stays one flag away.
  */
 export const DEFAULT_QUICKSTART_PRESET: QuickstartPreset = 'frontier';
 
@@ -46,7 +46,7 @@ const QUICKSTART_READING: Record<QuickstartPreset, string> = {
   frontier:
     "Coconut's last stage answers after two continuous thoughts and no written step; frontier supervision trained them to hold the nodes the entity reaches, not one path.",
   reference:
-    "The paper's curriculum: Coconut's last stage answers after two continuous thoughts and no written step; on these small graphs it often falls toward chance (the frontier preset, the default, does not).",
+    "The paper's curriculum: Coconut's last stage answers after two continuous thoughts and no written step; on these small graphs it fell to 54 % in our seed-0 run, near chance (README: Frontier supervision on the quickstart).",
 };
 
 /** `--preset NAME` of `coconut quickstart` and `coconut sweep --quickstart`. */
@@ -74,7 +74,14 @@ function findCompleted(workbench: Workbench, text: string): RunSummary | null {
   return null;
 }
 
-async function trainOrReuse(workbench: Workbench, text: string, label: string, fresh: boolean, quiet: boolean, bars: boolean, sweep?: RunSweep): Promise<RunSummary> {
+interface StepOptions {
+  fresh: boolean;
+  quiet: boolean;
+  bars: boolean;
+  sweep?: RunSweep;
+}
+
+async function trainOrReuse(workbench: Workbench, text: string, label: string, { fresh, quiet, bars, sweep }: StepOptions): Promise<RunSummary> {
   const done = fresh ? null : findCompleted(workbench, text);
   if (done) {
     if (!quiet) console.log(`${label}: reusing the completed run ${done.id} (--fresh trains again)`);
@@ -118,10 +125,10 @@ export async function trainQuickstartPair(workbench: Workbench, options: Quickst
   const keys = { ...options.overrides, ...(options.seed === undefined ? {} : { seed: options.seed }) };
   const suffix = options.seed === undefined ? '' : ` · seed ${options.seed}`;
   const step = (name: string): RunSweep | undefined => (options.sweepId === undefined ? undefined : { id: options.sweepId, step: name });
-  const bars = options.progressBars ?? true;
-  const cot = await trainOrReuse(workbench, presetText('quickstart-cot', keys, suffix), `CoT${suffix}`, options.fresh, options.quiet, bars, step('cot'));
+  const common = { fresh: options.fresh, quiet: options.quiet, bars: options.progressBars ?? true };
+  const cot = await trainOrReuse(workbench, presetText('quickstart-cot', keys, suffix), `CoT${suffix}`, { ...common, sweep: step('cot') });
   const coconutText = presetText(QUICKSTART_PRESETS[options.preset ?? DEFAULT_QUICKSTART_PRESET], { ...keys, load_model_path: join(cot.dir, 'checkpoints', 'best.pt') }, suffix);
-  const coconut = await trainOrReuse(workbench, coconutText, `Coconut${suffix}`, options.fresh, options.quiet, bars, step('coconut'));
+  const coconut = await trainOrReuse(workbench, coconutText, `Coconut${suffix}`, { ...common, sweep: step('coconut') });
   return { cot, coconut };
 }
 

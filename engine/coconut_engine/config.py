@@ -115,6 +115,7 @@ class RunConfig:
     icot_tokens_per_epoch: int
     icot_smoothing: float | None
     frontier_supervision: bool  # coconut / pause_as_thought: stage j names a node j+1 edges from the root (frontier.py)
+    frontier_thought_labels: bool  # with frontier_supervision: each step's last thought also names its frontier through the LM head
 
     @property
     def method(self) -> Method:

@@ -195,6 +195,7 @@ class FrontierCurriculum(Curriculum):
     continuation after ``<eot>`` differs; stages, thoughts, plans and evaluation are the parent's."""
 
     targets: Mapping[int, FrontierTargets] = field(default_factory=dict)
+    label_thoughts: bool = False
 
     def draw_sample(self, record: EncodedRecord, stage: int, rng: random.Random) -> Sample:
         return self.frontier_sample(record, self.sample_stage(stage, record.n_steps, rng), rng)
@@ -209,23 +210,41 @@ class FrontierCurriculum(Curriculum):
         (a record without targets, which training never has, keeps the parent's layout)."""
         sample = super().training_sample(record, stage)
         targets = self.targets.get(record.index)
-        choice = None if targets is None or stage >= self.final_stage else targets.pick(stage, rng)
-        if targets is None or choice is None:
+        if targets is None:
             return sample
-        prefix = len(sample.labels) - sum(1 for label in sample.labels if label != IGNORE_INDEX)
-        continuation = list(targets.continuations[stage][choice])
-        return Sample(
-            input_ids=sample.input_ids[:prefix] + continuation,
-            labels=[IGNORE_INDEX] * prefix + continuation,
-            thoughts=sample.thoughts,
-        )
+        choice = None if stage >= self.final_stage else targets.pick(stage, rng)
+        input_ids, labels = list(sample.input_ids), list(sample.labels)
+        if choice is not None:
+            prefix = len(labels) - sum(1 for label in labels if label != IGNORE_INDEX)
+            continuation = list(targets.continuations[stage][choice])
+            input_ids = input_ids[:prefix] + continuation
+            labels = [IGNORE_INDEX] * prefix + continuation
+        if self.label_thoughts:
+            self.label_thought_columns(input_ids, labels, sample.thoughts, targets, rng)
+        return Sample(input_ids=input_ids, labels=labels, thoughts=sample.thoughts)
+
+    def label_thought_columns(self, input_ids: list[int], labels: list[int], thoughts: int, targets: FrontierTargets, rng: random.Random | None) -> None:
+        """``frontier_thought_labels``: the label at a ``<latent>`` column is what the thought fed
+        there (the previous column's hidden state) names through the LM head. The last thought of
+        step k's group is labelled with a node of ``frontiers[k]`` (its first token), drawn like the
+        continuation's node, for the steps the record has; the other thoughts stay unlabelled."""
+        latent_columns = [column for column, token in enumerate(input_ids) if token == self.latent_id][:thoughts]
+        per_step = max(self.c_thought, 1)
+        for step in range(min(len(latent_columns) // per_step, len(targets.nodes))):
+            column = latent_columns[(step + 1) * per_step - 1]
+            choice = targets.pick(step, rng)
+            assert choice is not None
+            labels[column] = targets.continuations[step][choice][0]
 
     def stage_label(self, stage: int, thoughts: int) -> str:
         label = super().stage_label(stage, thoughts)
         return label if stage > self.max_latent_stage else f"{label} · names a frontier node"
 
 
-def with_frontier_supervision(curriculum: Curriculum, records: Sequence[Record], codec: TextCodec, train_path: str) -> FrontierCurriculum:
-    """``curriculum`` with frontier targets for ``records`` (the training set at ``train_path``)."""
+def with_frontier_supervision(
+    curriculum: Curriculum, records: Sequence[Record], codec: TextCodec, train_path: str, label_thoughts: bool = False
+) -> FrontierCurriculum:
+    """``curriculum`` with frontier targets for ``records`` (the training set at ``train_path``),
+    and with ``label_thoughts`` the thoughts' own frontier labels (``frontier_thought_labels``)."""
     fields = {item.name: getattr(curriculum, item.name) for item in dataclasses.fields(curriculum)}
-    return FrontierCurriculum(**fields, targets=frontier_targets(records, codec, Path(train_path).name))
+    return FrontierCurriculum(**fields, targets=frontier_targets(records, codec, Path(train_path).name), label_thoughts=label_thoughts)

@@ -309,7 +309,7 @@ def prepare_run(config: RunConfig, datasets: Datasets, run_dir: Path, events: Ev
     val_encoded = [encode_record(record, codec) for record in val_records]
     curriculum = Curriculum.from_config(config, codec).with_reasoning_lengths(train_encoded)
     if config.frontier_supervision and train_records:
-        curriculum = with_frontier_supervision(curriculum, train_records, codec, config.train_path)
+        curriculum = with_frontier_supervision(curriculum, train_records, codec, config.train_path, config.frontier_thought_labels)
     # Each process scores its own share of the validation set; the counts are summed.
     val_share = distributed.deal(range(len(val_records)), ranks, pad=False)
     max_steps = max((item.n_steps for item in train_encoded or val_encoded), default=0)

@@ -14,7 +14,7 @@ import pytest
 from conftest import TINY_RUN, make_records, read_events, run_engine, write_config, write_json
 
 from coconut_engine.config import config_from_dict
-from coconut_engine.curriculum import IGNORE_INDEX, Curriculum, EncodedRecord, encode_record
+from coconut_engine.curriculum import IGNORE_INDEX, Curriculum, EncodedRecord, Sample, encode_record
 from coconut_engine.data import Record
 from coconut_engine.errors import ConfigError, DataError
 from coconut_engine.frontier import FrontierCurriculum, frontiers_from_edges, node_tokens, vocabulary_texts, with_frontier_supervision
@@ -120,7 +120,7 @@ def codec() -> TextCodec:
 
 def frontier_curriculum(codec: TextCodec, records: list[Record], **keys: object) -> FrontierCurriculum:
     config = config_from_dict({"train_path": "data/train.json", "val_path": "v.json", "coconut": True, "c_thought": 1, "max_latent_stage": 3, "frontier_supervision": True, **keys})
-    return with_frontier_supervision(Curriculum.from_config(config, codec), records, codec, config.train_path)
+    return with_frontier_supervision(Curriculum.from_config(config, codec), records, codec, config.train_path, config.frontier_thought_labels)
 
 
 def tokens(codec: TextCodec, ids: list[int]) -> list[str | None]:
@@ -319,6 +319,70 @@ def test_a_node_outside_the_vocabulary_is_refused(codec: TextCodec) -> None:
     assert "record 0: node 1 ('3') is not in the model's vocabulary, so it cannot be a frontier target" in caught.value.message
 
 
+# ---- thought labels (frontier_thought_labels) --------------------------------------------------
+
+
+def thought_labels(codec: TextCodec, sample: Sample) -> list[int | None]:
+    """Per <latent> column of ``sample``: the node its label names, None where it has no label."""
+    columns = [column for column, token in enumerate(tokens(codec, sample.input_ids)) if token == LATENT]
+    named: list[int | None] = []
+    for column in columns:
+        label = sample.labels[column]
+        named.append(None if label == IGNORE_INDEX else SYMBOLS.index(str(codec.tokenizer.id_to_token(label))))
+    return named
+
+
+def test_thought_labels_name_a_node_of_each_thought_s_own_frontier(codec: TextCodec) -> None:
+    item = encode_record(as_record(GRAPH), codec)
+    cur = frontier_curriculum(codec, [as_record(GRAPH)], frontier_thought_labels=True)
+    rng = random.Random(3)
+    for stage in (1, 2, 3, 4):  # 4: the final stage (3 thoughts, then the answer)
+        drawn = [cur.draw_sample(item, stage, rng) for _ in range(200)]
+        by_thought = list(zip(*(thought_labels(codec, sample) for sample in drawn), strict=True))
+        assert len(by_thought) == min(stage, 3)
+        # Thought k (the hidden state fed at the k-th <latent>) names nodes k+1 edges from the root, all of them over the draws.
+        for k, named in enumerate(by_thought):
+            assert set(named) == set(FRONTIERS[k])
+        # What follows <eot> is unchanged: a node of the stage's frontier, then the answer from the record's steps on.
+        after = [tokens(codec, sample.input_ids)[tokens(codec, sample.input_ids).index(EOT) + 1 :] for sample in drawn]
+        assert all(words == A for words in after) if stage >= 3 else {SYMBOLS.index(str(words[0])) for words in after} == set(FRONTIERS[stage])
+    # Only the <latent> columns and the continuation carry labels.
+    sample = cur.draw_sample(item, 2, rng)
+    labelled = [column for column, label in enumerate(sample.labels) if label != IGNORE_INDEX]
+    assert labelled == [len(Q) + 1, len(Q) + 2, len(Q) + 4, len(Q) + 5]
+
+
+def test_thought_labels_stop_at_the_record_s_steps(codec: TextCodec) -> None:
+    short = dict(GRAPH, steps=GRAPH["steps"][:2], answer="10")
+    item = encode_record(as_record(short), codec)
+    cur = frontier_curriculum(codec, [as_record(short)], frontier_thought_labels=True)
+    # 3 thoughts (stage 3) for a 2-step record: the third thought has no frontier of the record's to name.
+    named = thought_labels(codec, cur.draw_sample(item, 3, random.Random(4)))
+    assert named[0] in FRONTIERS[0] and named[1] in FRONTIERS[1] and named[2] is None
+
+
+def test_with_several_thoughts_per_step_the_last_of_each_step_is_labelled(codec: TextCodec) -> None:
+    item = encode_record(as_record(GRAPH), codec)
+    cur = frontier_curriculum(codec, [as_record(GRAPH)], frontier_thought_labels=True, c_thought=2)
+    named = thought_labels(codec, cur.draw_sample(item, 2, random.Random(5)))
+    assert len(named) == 4
+    assert named[0] is None and named[1] in FRONTIERS[0] and named[2] is None and named[3] in FRONTIERS[1]
+
+
+def test_without_the_key_thoughts_stay_unlabelled(codec: TextCodec) -> None:
+    item = encode_record(as_record(GRAPH), codec)
+    cur = frontier_curriculum(codec, [as_record(GRAPH)])
+    assert cur.label_thoughts is False
+    assert thought_labels(codec, cur.draw_sample(item, 3, random.Random(6))) == [None, None, None]
+
+
+def test_thought_labels_need_frontier_supervision() -> None:
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict({"train_path": "t", "val_path": "v", "coconut": True, "frontier_thought_labels": True})
+    assert caught.value.where == "frontier_thought_labels"
+    assert "set frontier_supervision: true as well" in caught.value.message
+
+
 @pytest.mark.parametrize(
     ("keys", "message"),
     [
@@ -344,7 +408,8 @@ def test_the_key_is_off_by_default_and_accepted_with_thoughts() -> None:
 # ---- a real run --------------------------------------------------------------------------------
 
 
-def test_a_tiny_frontier_run_trains_to_the_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize("label_thoughts", [False, True])
+def test_a_tiny_frontier_run_trains_to_the_end(tmp_path: Path, label_thoughts: bool) -> None:
     # Node ids drawn from 0..19: most appear only inside edge tokens in 24 records, so the offline
     # vocabulary must take the node names from idx_to_symbol.
     records = graph_records(24, seed=7)
@@ -356,6 +421,7 @@ def test_a_tiny_frontier_run_trains_to_the_end(tmp_path: Path) -> None:
         val_path=str(val),
         coconut=True,
         frontier_supervision=True,
+        frontier_thought_labels=label_thoughts,
         c_thought=1,
         max_latent_stage=2,
         epochs_per_stage=1,

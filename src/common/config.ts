@@ -210,6 +210,12 @@ export const RunConfigSchema = z
       .describe(
         'Frontier supervision (Zhu, Hao et al., 2025, "Reasoning by Superposition"), with coconut or pause as thought: at stage j the continuation after <eot> is one node reachable from the root in exactly j+1 edges (drawn at random for every sample) and eos, instead of the remaining steps; from the record\'s last step on, the answer. Needs graph datasets (idx_to_symbol with frontiers, or edges and root) and the curriculum.',
       ),
+    frontier_thought_labels: z
+      .boolean()
+      .default(false)
+      .describe(
+        "With frontier_supervision: each step's continuous thought is also trained to name, through the LM head, a node of its own frontier (the last thought of step k: a node k+1 edges from the root, drawn for every sample), so the thoughts are taught what to hold directly rather than only through the answer. This workbench's addition, not in the paper.",
+      ),
   })
   // `x-yaml-limits` carries the text limits into the JSON Schema for the engine's YAML loader.
   .meta({ description: 'A Coconut Workbench run configuration.', 'x-yaml-limits': CONFIG_YAML_LIMITS });

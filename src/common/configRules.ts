@@ -60,6 +60,11 @@ export const CONFIG_RULES: readonly ConfigRule[] = [
     message: "supervises the curriculum's stages, but curriculum: false trains only the final stage, where the target is the answer; drop one",
   },
   {
+    path: 'frontier_thought_labels',
+    when: [{ key: 'frontier_thought_labels', is: true }, { key: 'frontier_supervision', is: false }],
+    message: 'labels the thoughts with the frontier nodes of frontier supervision; set frontier_supervision: true as well',
+  },
+  {
     path: 'precision',
     when: [{ key: 'precision', is: 'fp32' }, { key: 'bf16', is: true }],
     message: 'fp32 contradicts bf16: true; drop one',

@@ -143,6 +143,7 @@ const CONFIG_KEYS = [
   'gradient_accumulation_steps', 'num_epochs', 'lr', 'weight_decay', 'pause_token', 'curriculum', 'device', 'processes',
   'offline_model', 'eval_batch_size', 'max_new_tokens', 'max_val_samples', 'num_threads', 'precision', 'compile', 'workers',
   'eval_stage', 'distributed', 'eval_thoughts', 'icot', 'icot_tokens_per_epoch', 'icot_smoothing', 'frontier_supervision',
+  'frontier_thought_labels',
   // Not keys: unknown, misspelt, and odd spellings of keys.
   'num_epoch', 'learning_rate', 'Name', '"lr"', 'yes', '1', 'null', '? lr',
 ] as const;
@@ -356,6 +357,8 @@ describe.skipIf(!engineReady)('the workbench and the engine agree on every confi
       ['frontier_supervision: true', null],
       ['frontier_supervision: true\ncurriculum: false', 'frontier_supervision'],
       ['frontier_supervision: true\nno_cot: true', 'frontier_supervision'],
+      ['frontier_thought_labels: true', 'frontier_thought_labels'],
+      ['frontier_thought_labels: true\nfrontier_supervision: true', null],
     ];
     // Coconut unless the case sets a method flag of its own.
     const method = (lines: string) => (METHOD_FLAGS.some((flag) => lines.includes(`${flag}:`)) ? '' : 'coconut: true\n');

@@ -99,6 +99,13 @@ describe('checkConfig', () => {
     expect(check({ resume: 3, num_epochs: 3, load_model_path: checkpoint, only_eval: true }).ok).toBe(true);
   });
 
+  it('accepts frontier_thought_labels only beside frontier_supervision', () => {
+    expect(check({ frontier_thought_labels: true, frontier_supervision: true })).toMatchObject({ ok: true, issues: [] });
+    expect(check({ frontier_thought_labels: true }).issues).toEqual([
+      { path: 'frontier_thought_labels', message: 'labels the thoughts with the frontier nodes of frontier supervision; set frontier_supervision: true as well' },
+    ]);
+  });
+
   it('accepts frontier_supervision only with continuous thoughts and the curriculum, as the engine does', () => {
     expect(check({ frontier_supervision: true })).toMatchObject({ ok: true, issues: [] });
     expect(check({ frontier_supervision: true, coconut: false })).toMatchObject({ ok: true, method: 'pause_as_thought' });

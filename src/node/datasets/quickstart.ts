@@ -22,7 +22,9 @@ export const QUICKSTART_REQUEST: Omit<DatasetRequest, 'outDir'> = {
   // The same graphs in ProsQA's sentences did not train above chance within the CPU budget (best
   // 56.7 % after 6 minutes), nor did 8–10-node graphs; see reachability.ts and README "Performance".
   generator: 'reachability',
-  params: { preset: 'small', minNodes: 6, maxNodes: 8 },
+  // Every record's entity has a child that cannot reach the answer, so the first step is a real
+  // choice: without it most questions have one way forward, and a written path rarely goes wrong.
+  params: { preset: 'small', minNodes: 6, maxNodes: 8, misleadingBranch: 1 },
   seed: 0,
   // Many records and few epochs: a model trained from scratch needs fresh examples more than
   // repeated ones (6000 records for 13 epochs were memorised, not generalised).

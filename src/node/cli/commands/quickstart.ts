@@ -26,7 +26,7 @@ import { describeEnd, trainConfig } from './train.js';
  * Measured on a 2-core machine without a GPU (see README "Performance"); printed before starting
  * so nobody waits blind. Update together with the presets.
  */
-export const QUICKSTART_ESTIMATE = { datasetSeconds: 3, cotMinutes: 3, coconutMinutes: { reference: 5, frontier: 5 } };
+export const QUICKSTART_ESTIMATE = { datasetSeconds: 3, cotMinutes: 3, coconutMinutes: { reference: 5, frontier: 8 } };
 
 /**
  * The quickstart's Coconut step: `reference`, the paper's curriculum (written steps replaced one
@@ -44,9 +44,9 @@ export const DEFAULT_QUICKSTART_PRESET: QuickstartPreset = 'frontier';
 /** What the two accuracies printed at the end show, per preset. */
 const QUICKSTART_READING: Record<QuickstartPreset, string> = {
   frontier:
-    "Coconut's last stage answers after two continuous thoughts and no written step; frontier supervision trained them to hold the nodes the entity reaches, not one path.",
+    "Every question has a wrong turn at its first step. CoT writes one path; Coconut's last stage answers after two continuous thoughts and no written step, trained to hold the nodes one and two edges from the entity at once.",
   reference:
-    "The paper's curriculum: Coconut's last stage answers after two continuous thoughts and no written step; on these small graphs it fell to 54 % in our seed-0 run, near chance (README: Frontier supervision on the quickstart).",
+    "The paper's curriculum: Coconut's last stage answers after two continuous thoughts and no written step; on the quickstart's earlier graphs it fell to 54 % in our seed-0 run, near chance (README: Frontier supervision on the quickstart).",
 };
 
 /** `--preset NAME` of `coconut quickstart` and `coconut sweep --quickstart`. */

@@ -6,6 +6,8 @@ describe('runNote', () => {
     const note = runNote({ coconut: true, frontier_supervision: true });
     expect(note).toMatch(/exactly j \+ 1 edges/);
     expect(note).toMatch(/read the final stage/);
+    expect(note).not.toMatch(/its own frontier/);
+    expect(runNote({ coconut: true, frontier_supervision: true, frontier_thought_labels: true })).toMatch(/also trained to name a node of its own frontier/);
   });
 
   it('says nothing for runs whose curves read plainly, or before the config is known', () => {

@@ -364,7 +364,14 @@ export function generateProsQARecord(rng: Random, params: ProsQAParams): ProsQAR
   return firstValidDraw(
     () => drawProsQA(rng, params, misleading),
     (record) => checkProsQARecord(record, params),
-    `no ProsQA graph fit ${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps in ` +
-      `${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`,
+    noGraphFits('ProsQA graph', params, misleading),
   );
+}
+
+/** Why a generator gave up on a record: the sizes it was held to, and the branch when one was required. */
+export function noGraphFits(what: string, params: ProsQAParams, misleading: boolean): string {
+  const sizes = `${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps`;
+  return misleading
+    ? `no ${what} fit ${sizes} with a misleading branch (misleadingBranch) in ${MAX_DRAWS_PER_RECORD} draws; widen the node or step range, or lower the misleading-branch share`
+    : `no ${what} fit ${sizes} in ${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`;
 }

@@ -121,6 +121,16 @@ describe('reachability generation', () => {
     expect(share(1)).toBe(1);
   });
 
+  it('names misleadingBranch when it is what leaves no graph to draw', () => {
+    // Five nodes hold a 2-step path and the negative leaf with its parent, and nothing more: room for
+    // the question, none for a child of the entity that leads away from the answer.
+    const tight = { preset: 'small', minNodes: 5, maxNodes: 5, minSteps: 2, maxSteps: 2 } as const;
+    expect(() => generateReachabilityRecord(createRandom(1), resolveReachabilityParams(tight))).not.toThrow();
+    expect(() => generateReachabilityRecord(createRandom(1), resolveReachabilityParams({ ...tight, misleadingBranch: 1 }))).toThrow(
+      'no graph fit 5–5 nodes and 2–2 steps with a misleading branch (misleadingBranch) in 10000 draws; widen the node or step range, or lower the misleading-branch share',
+    );
+  });
+
   it('leaves misleadingBranch out of the resolved parameters when it is 0, so older manifests still match', () => {
     expect(resolveReachabilityParams({ preset: 'small', misleadingBranch: 0 })).toEqual(resolveReachabilityParams({ preset: 'small' }));
     expect(resolveReachabilityParams({ preset: 'small', misleadingBranch: 0.5 }).misleadingBranch).toBe(0.5);

@@ -26,6 +26,7 @@ import { sampleShortestPath, walkFrontiers, type Edge } from './graph.js';
 import {
   drawProsQAProblem,
   mustMislead,
+  noGraphFits,
   PROSQA_PRESET_NAMES,
   ProsQAParamsInputSchema,
   resolveProsQAParams,
@@ -36,7 +37,6 @@ import {
   checkGraphAnswer,
   checkGraphNodes,
   firstValidDraw,
-  MAX_DRAWS_PER_RECORD,
   RecordInvariantError,
   type GraphQuestionRecord,
 } from './invariants.js';
@@ -191,7 +191,6 @@ export function generateReachabilityRecord(rng: Random, params: ReachabilityPara
   return firstValidDraw(
     () => drawReachability(rng, params, misleading),
     (record) => checkReachabilityRecord(record, params),
-    `no graph fit ${params.minNodes}–${params.maxNodes} nodes and ${params.minSteps}–${params.maxSteps} steps in ` +
-      `${MAX_DRAWS_PER_RECORD} draws; widen the node or step range`,
+    noGraphFits('graph', params, misleading),
   );
 }

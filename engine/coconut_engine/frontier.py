@@ -17,6 +17,13 @@ the plain curriculum. Since any node of the frontier may be asked for, the thoug
 hold the whole frontier after j thoughts rather than one path (the paper's "superposition").
 Labels cover the node's tokens and eos only; the prompt at evaluation is unchanged.
 
+With ``frontier_thought_labels`` (this workbench's addition, not the paper's) the thoughts are
+labelled too: the label at step k's last ``<latent>`` column, which the thought fed there is
+scored against through the LM head, is a node of ``frontiers[k]`` (drawn in the same way, its
+first token), for the steps the record has. A thought is then taught what to hold directly,
+rather than only through what comes after ``<eot>``: from some CoT checkpoints stage 1 otherwise
+never learned to use its thought (README, "Frontier supervision on the quickstart").
+
 Why eos follows the node: the continuation is the whole output at that stage, as the answer is at
 the last one, so a model evaluated at an intermediate stage writes one node and stops (the
 evaluation is not changed: it still reads the answer after the last ``#``, so an intermediate

@@ -26,7 +26,7 @@ import { describeEnd, trainConfig } from './train.js';
  * Measured on a 2-core machine without a GPU (see README "Performance"); printed before starting
  * so nobody waits blind. Update together with the presets.
  */
-export const QUICKSTART_ESTIMATE = { datasetSeconds: 3, cotMinutes: 3, coconutMinutes: { reference: 5, frontier: 8 } };
+export const QUICKSTART_ESTIMATE = { datasetSeconds: 5, cotMinutes: 3, coconutMinutes: { reference: 5, frontier: 8 } };
 
 /**
  * The quickstart's Coconut step: `reference`, the paper's curriculum (written steps replaced one

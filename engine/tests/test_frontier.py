@@ -408,37 +408,44 @@ def test_the_key_is_off_by_default_and_accepted_with_thoughts() -> None:
 # ---- a real run --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("label_thoughts", [False, True])
-def test_a_tiny_frontier_run_trains_to_the_end(tmp_path: Path, label_thoughts: bool) -> None:
+def test_a_tiny_frontier_run_trains_to_the_end_with_and_without_thought_labels(tmp_path: Path) -> None:
     # Node ids drawn from 0..19: most appear only inside edge tokens in 24 records, so the offline
     # vocabulary must take the node names from idx_to_symbol.
     records = graph_records(24, seed=7)
     train = write_json(tmp_path / "data" / "train.json", records)
     val = write_json(tmp_path / "data" / "val.json", graph_records(8, seed=8))
-    config = write_config(
-        tmp_path / "run.yaml",
-        train_path=str(train),
-        val_path=str(val),
-        coconut=True,
-        frontier_supervision=True,
-        frontier_thought_labels=label_thoughts,
-        c_thought=1,
-        max_latent_stage=2,
-        epochs_per_stage=1,
-        num_epochs=3,
-        uniform_prob=0.3,
-        seed=4,
-        **TINY_RUN,
-    )
-    done = run_engine(config, tmp_path / "run")
-    assert done.returncode == 0, done.stderr
-    events = read_events(tmp_path / "run")
-    assert events[-1]["type"] == "finished" and events[-1]["status"] == "completed"
-    labels = [entry["label"] for entry in next(e for e in events if e["type"] == "started")["stages"]]
-    assert labels == ["stage 0 · 0 thoughts · names a frontier node", "stage 1 · 1 thought · names a frontier node", "stage 2 · 2 thoughts · names a frontier node"]
-    assert [e["stage"] for e in events if e["type"] == "eval"] == [0, 1, 2]
-    vocabulary = json.loads((tmp_path / "run" / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
-    assert all(symbol in vocabulary for record in records for symbol in record["idx_to_symbol"])
+    losses: dict[bool, list[float]] = {}
+    for label_thoughts in (False, True):
+        run = tmp_path / f"run-{label_thoughts}"
+        config = write_config(
+            tmp_path / f"run-{label_thoughts}.yaml",
+            train_path=str(train),
+            val_path=str(val),
+            coconut=True,
+            frontier_supervision=True,
+            frontier_thought_labels=label_thoughts,
+            c_thought=1,
+            max_latent_stage=2,
+            epochs_per_stage=1,
+            num_epochs=3,
+            uniform_prob=0.3,
+            seed=4,
+            **TINY_RUN,
+        )
+        done = run_engine(config, run)
+        assert done.returncode == 0, done.stderr
+        events = read_events(run)
+        assert events[-1]["type"] == "finished" and events[-1]["status"] == "completed"
+        labels = [entry["label"] for entry in next(e for e in events if e["type"] == "started")["stages"]]
+        assert labels == ["stage 0 · 0 thoughts · names a frontier node", "stage 1 · 1 thought · names a frontier node", "stage 2 · 2 thoughts · names a frontier node"]
+        assert [e["stage"] for e in events if e["type"] == "eval"] == [0, 1, 2]
+        vocabulary = json.loads((run / "tokenizer.json").read_text(encoding="utf-8"))["model"]["vocab"]
+        assert all(symbol in vocabulary for record in records for symbol in record["idx_to_symbol"])
+        losses[label_thoughts] = [e["loss"] for e in events if e["type"] == "step" and e["stage"] == 1]
+    # The key reaches the curriculum: the two runs share seed, data and config but for it, so they
+    # would train identically; the thoughts' labels change what stage 1 trains on.
+    assert len(losses[True]) == len(losses[False]) > 0
+    assert losses[True] != pytest.approx(losses[False], abs=1e-3)
 
 
 def test_a_dataset_without_graphs_is_refused_before_training(tmp_path: Path) -> None:

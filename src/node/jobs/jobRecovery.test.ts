@@ -108,11 +108,16 @@ describe('runs outlive the workbench', () => {
     expect(stillRunning([pid])).toEqual([pid]);
     expect(store.read(id).status).toBe('running');
 
+    // Paused while the next workbench attaches, so that the run cannot finish before it follows the
+    // run (a tiny run can end within the moment this takes, and its end would then be replayed
+    // rather than followed).
+    process.kill(-pid, 'SIGSTOP');
     const again = workbenchOn(home.path);
     again.start();
     expect(again.store.read(id)).toMatchObject({ status: 'running', pid });
     const live: RunStreamMessage[] = [];
     again.jobs.subscribeRun(id, (message) => live.push(message));
+    process.kill(-pid, 'SIGCONT');
     const ended = await again.jobs.waitForEnd(id);
     expect(ended).toMatchObject({ status: 'completed', last_error: null, epoch: 5 }); // epochs count from 0
     const replayed = live.findIndex((message) => message.kind === 'replayed');

@@ -220,6 +220,8 @@ class FrontierCurriculum(Curriculum):
         if targets is None:
             return sample
         choice = None if stage >= self.final_stage else targets.pick(stage, rng)
+        if choice is None and not self.label_thoughts:
+            return sample  # nothing to change: no copies on the hot path
         input_ids, labels = list(sample.input_ids), list(sample.labels)
         if choice is not None:
             prefix = len(labels) - sum(1 for label in labels if label != IGNORE_INDEX)

@@ -6,6 +6,8 @@ import { presetPath } from '../api/handlers.js';
 import { tempDir, tinyRun, type TinyRun } from '../testing/fixtures.js';
 import { CONFIG_YAML_LIMITS } from '../../common/config.js';
 import { checkConfig, configToYaml, parseConfigYaml, readConfigFile } from './configText.js';
+import { QUICKSTART_DATASETS } from '../datasets/quickstart.js';
+import { QUICKSTART_PRESETS } from '../cli/commands/quickstart.js';
 
 describe('checkConfig', () => {
   let home: ReturnType<typeof tempDir>;
@@ -65,10 +67,12 @@ describe('checkConfig', () => {
 
   describe('the quickstart presets', () => {
     beforeEach(() => {
-      const data = join(home.path, 'datasets', 'quickstart');
-      mkdirSync(data, { recursive: true });
-      writeFileSync(join(data, 'train.json'), readFileSync(tiny.trainPath));
-      writeFileSync(join(data, 'valid.json'), readFileSync(tiny.valPath));
+      for (const name of Object.keys(QUICKSTART_DATASETS)) {
+        const data = join(home.path, 'datasets', name);
+        mkdirSync(data, { recursive: true });
+        writeFileSync(join(data, 'train.json'), readFileSync(tiny.trainPath));
+        writeFileSync(join(data, 'valid.json'), readFileSync(tiny.valPath));
+      }
     });
 
     const preset = (name: string, overrides: Record<string, unknown> = {}): string => {
@@ -82,6 +86,15 @@ describe('checkConfig', () => {
       // The quickstart fills in the CoT run's best checkpoint before submitting the Coconut step.
       expect(checkConfig(preset('quickstart-coconut-frontier', { load_model_path: checkpoint }), home.path)).toMatchObject({ ok: true, warnings: [] });
       expect(checkConfig(preset('quickstart-coconut', { load_model_path: checkpoint }), home.path)).toMatchObject({ ok: true, warnings: [] });
+    });
+
+    it.each(Object.entries(QUICKSTART_PRESETS))("of the '%s' recipe train on its own dataset, without warnings", (_name, recipe) => {
+      const data = join(home.path, 'datasets', recipe.dataset);
+      for (const [step, overrides] of [[recipe.cot, {}], [recipe.coconut, { load_model_path: checkpoint }]] as const) {
+        const result = checkConfig(preset(step, overrides), home.path);
+        expect(result).toMatchObject({ ok: true, warnings: [] });
+        expect(result.config).toMatchObject({ name: step, train_path: join(data, 'train.json'), val_path: join(data, 'valid.json') });
+      }
     });
 
     it('warn about the Coconut template as the editor loads it, without a checkpoint', () => {

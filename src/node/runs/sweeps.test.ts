@@ -15,6 +15,7 @@ import { Workbench } from '../workbench/workbench.js';
 import { parseConfigYaml } from './configText.js';
 import { RunStore } from './runStore.js';
 import { sweepRuns } from './sweeps.js';
+import { readManifest } from '../datasets/splits.js';
 
 const engineEnv = { OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
 
@@ -216,6 +217,33 @@ describe('coconut sweep', () => {
     const [first, second] = output.seeds.map((row) => store.read(row.cot.run));
     expect(Date.parse(first!.started_at!)).toBeLessThan(Date.parse(second!.ended_at!));
     expect(Date.parse(second!.started_at!)).toBeLessThan(Date.parse(first!.ended_at!));
+  }, 400_000);
+
+  it('trains the larger recipe (--preset larger) on its own dataset, with its test split, and says which runs a wrong --name would have been', async () => {
+    const shrink = ['--set', 'debug=true', '--set', 'num_epochs=2', '--set', 'num_threads=1', '--set', 'offline_model={n_layer: 1, n_embd: 32, n_head: 2, n_positions: 256}'];
+    const result = await coconut(['sweep', '--quickstart', '--preset', 'larger', '--seeds', '1', '--test', ...shrink, '--json'], home.path);
+    expect(result.code, result.stderr).toBe(0);
+    const output = JSON.parse(result.stdout) as { dataset: string; test: string; seeds: { seed: number; cot: { run: string; test: { run: string } }; coconut: { run: string } }[] };
+    const dataset = join(home.path, 'datasets', 'quickstart-larger');
+    expect(output.dataset).toBe(dataset);
+    expect(output.test).toBe(join(dataset, 'test.json'));
+    const manifest = await readManifest(dataset);
+    expect(manifest?.params).toMatchObject({ minNodes: 10, maxNodes: 14, minSteps: 3, maxSteps: 4, misleadingBranch: 1 });
+    const store = new RunStore(home.path);
+    const [row] = output.seeds;
+    const cotConfig = parseConfigYaml(store.configText(row!.cot.run));
+    const coconutConfig = parseConfigYaml(store.configText(row!.coconut.run));
+    if (!cotConfig.ok || !coconutConfig.ok) throw new Error('a run config does not parse');
+    expect(cotConfig.config).toMatchObject({ name: 'quickstart-larger-cot · seed 1', train_path: join(dataset, 'train.json') });
+    expect(coconutConfig.config).toMatchObject({ name: 'quickstart-larger-coconut-frontier · seed 1', frontier_supervision: true, frontier_thought_labels: true, max_latent_stage: 3 });
+    expect(coconutConfig.config.load_model_path).toBe(join(store.realDir(row!.cot.run), 'checkpoints', 'best.pt'));
+    expect(store.read(row!.cot.test.run).val_path).toBe(join(dataset, 'test.json'));
+
+    const named = await coconut(['sweep', '--quickstart', '--preset', 'larger', '--seeds', '0', '--name', 'mine'], home.path);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toMatch(/--name applies to a config sweep.*`quickstart-larger-cot · seed S` and `quickstart-larger-coconut-frontier · seed S`/);
+    const unknown = await coconut(['sweep', '--quickstart', '--preset', 'huge', '--seeds', '0'], home.path);
+    expect(unknown.stderr).toMatch(/--preset: 'huge' is not a quickstart preset \(frontier, reference, larger\)/);
   }, 400_000);
 
   it('refuses bad seeds, a missing config and a config with --quickstart, naming each, before training anything', async () => {

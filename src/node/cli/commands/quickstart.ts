@@ -14,7 +14,7 @@ import type { RunSweep } from '../../../common/sweep.js';
 import { presetPath } from '../../api/handlers.js';
 import { checkConfig } from '../../runs/configText.js';
 import { launchDesktop } from '../../desktop/electron.js';
-import { QUICKSTART_DATASET, ensureQuickstartDataset } from '../../datasets/quickstart.js';
+import { QUICKSTART_DATASET, ensureQuickstartDataset, type QuickstartDatasetName } from '../../datasets/quickstart.js';
 import { configToYaml } from '../../runs/configText.js';
 import { Workbench } from '../../workbench/workbench.js';
 import { CliError, printJson } from '../output.js';
@@ -23,36 +23,71 @@ import { serveUntilInterrupted, serveWorkbench } from './serve.js';
 import { describeEnd, trainConfig } from './train.js';
 
 /**
- * Measured on a 2-core machine without a GPU (see README "Performance"); printed before starting
- * so nobody waits blind. Update together with the presets.
+ * One quickstart recipe: its dataset, its two step presets (CoT, then Coconut from the CoT run's
+ * best checkpoint), the time printed before starting (measured on a 2-core machine without a GPU,
+ * README "Performance"; update together with the presets) and what its two accuracies show.
  */
-export const QUICKSTART_ESTIMATE = { datasetSeconds: 5, cotMinutes: 3, coconutMinutes: { reference: 5, frontier: 8 } };
+export interface QuickstartRecipe {
+  dataset: QuickstartDatasetName;
+  cot: string;
+  coconut: string;
+  estimate: { datasetSeconds: number; cotMinutes: number; coconutMinutes: number };
+  /** For `--preset`'s help. */
+  summary: string;
+  /** Printed under the two accuracies at the end. */
+  reading: string;
+}
 
 /**
- * The quickstart's Coconut step: `reference`, the paper's curriculum (written steps replaced one
- * by one), or `frontier`, the same stages trained to name frontier nodes (frontier supervision).
+ * `frontier`, the default: the quickstart's graphs, Coconut trained with frontier supervision; on
+ * them its all-thought stage reached 84–96 % on every seed measured, where the paper's curriculum
+ * fell to 54 % on the earlier data (README "Frontier supervision on the quickstart", with a CoT
+ * trained as long). `reference`: the same data with the paper's curriculum, one flag away.
+ * `larger`: larger graphs with more steps, frontier supervision, about half an hour.
  */
-export const QUICKSTART_PRESETS = { reference: 'quickstart-coconut', frontier: 'quickstart-coconut-frontier' } as const;
+export const QUICKSTART_PRESETS = {
+  frontier: {
+    dataset: QUICKSTART_DATASET,
+    cot: 'quickstart-cot',
+    coconut: 'quickstart-coconut-frontier',
+    estimate: { datasetSeconds: 5, cotMinutes: 3, coconutMinutes: 8 },
+    summary: 'frontier supervision on 6-8-node graphs (the default)',
+    reading:
+      "Every question has a wrong turn at its first step. CoT writes one path; Coconut's last stage answers after two continuous thoughts and no written step, trained to hold the nodes one and two edges from the entity at once.",
+  },
+  reference: {
+    dataset: QUICKSTART_DATASET,
+    cot: 'quickstart-cot',
+    coconut: 'quickstart-coconut',
+    estimate: { datasetSeconds: 5, cotMinutes: 3, coconutMinutes: 5 },
+    summary: "the paper's curriculum on the same graphs",
+    reading:
+      "The paper's curriculum: Coconut's last stage answers after two continuous thoughts and no written step; on the quickstart's earlier graphs it fell to 54 % in our seed-0 run, near chance (README: Frontier supervision on the quickstart).",
+  },
+  larger: {
+    dataset: 'quickstart-larger',
+    cot: 'quickstart-larger-cot',
+    coconut: 'quickstart-larger-coconut-frontier',
+    estimate: { datasetSeconds: 15, cotMinutes: 11, coconutMinutes: 17 },
+    summary: 'frontier supervision on 10-14-node graphs with 3-4 steps (about half an hour)',
+    reading:
+      "Every question has a wrong turn at its first step and 3-4 steps to the answer. CoT writes one path; Coconut's last stage answers after continuous thoughts trained to hold the nodes the entity reaches in one, two, three and four edges.",
+  },
+} as const satisfies Record<string, QuickstartRecipe>;
 export type QuickstartPreset = keyof typeof QUICKSTART_PRESETS;
-/**
- * Frontier supervision is the default: on the quickstart's graphs its all-thought stage reached
- * 84–91 % on every seed measured, where the paper's curriculum fell to 54 % (README "Frontier
- * supervision on the quickstart", with a CoT trained as long); that curriculum stays one flag away.
- */
 export const DEFAULT_QUICKSTART_PRESET: QuickstartPreset = 'frontier';
-
-/** What the two accuracies printed at the end show, per preset. */
-const QUICKSTART_READING: Record<QuickstartPreset, string> = {
-  frontier:
-    "Every question has a wrong turn at its first step. CoT writes one path; Coconut's last stage answers after two continuous thoughts and no written step, trained to hold the nodes one and two edges from the entity at once.",
-  reference:
-    "The paper's curriculum: Coconut's last stage answers after two continuous thoughts and no written step; on the quickstart's earlier graphs it fell to 54 % in our seed-0 run, near chance (README: Frontier supervision on the quickstart).",
-};
 
 /** `--preset NAME` of `coconut quickstart` and `coconut sweep --quickstart`. */
 export function parseQuickstartPreset(value: string): QuickstartPreset {
   if (value in QUICKSTART_PRESETS) return value as QuickstartPreset;
-  throw new CliError(`--preset: '${value}' is not a quickstart preset (${Object.keys(QUICKSTART_PRESETS).join(' or ')})`);
+  throw new CliError(`--preset: '${value}' is not a quickstart preset (${Object.keys(QUICKSTART_PRESETS).join(', ')})`);
+}
+
+/** `--preset`'s help: every recipe and what it trains. */
+export function describeQuickstartPresets(): string {
+  return Object.entries(QUICKSTART_PRESETS)
+    .map(([name, recipe]) => `${name}: ${recipe.summary}`)
+    .join('; ');
 }
 
 function presetText(name: string, overrides: Record<string, unknown> = {}, nameSuffix = ''): string {
@@ -113,12 +148,12 @@ export interface QuickstartPairOptions {
   sweepId?: string;
   /** Config keys set in both steps (`coconut sweep --set`), such as `debug: true` for a quick check of the pipeline. */
   overrides?: Record<string, unknown>;
-  /** The Coconut step's preset; default DEFAULT_QUICKSTART_PRESET. */
+  /** The recipe; default DEFAULT_QUICKSTART_PRESET. */
   preset?: QuickstartPreset;
 }
 
 /**
- * The quickstart's two steps on its dataset (generated already): CoT, then Coconut from the CoT
+ * A quickstart recipe's two steps on its dataset (generated already): CoT, then Coconut from the CoT
  * run's best checkpoint. Each step reuses a completed run of exactly its config unless `fresh`.
  */
 export async function trainQuickstartPair(workbench: Workbench, options: QuickstartPairOptions): Promise<{ cot: RunSummary; coconut: RunSummary }> {
@@ -126,8 +161,9 @@ export async function trainQuickstartPair(workbench: Workbench, options: Quickst
   const suffix = options.seed === undefined ? '' : ` · seed ${options.seed}`;
   const step = (name: string): RunSweep | undefined => (options.sweepId === undefined ? undefined : { id: options.sweepId, step: name });
   const common = { fresh: options.fresh, quiet: options.quiet, bars: options.progressBars ?? true };
-  const cot = await trainOrReuse(workbench, presetText('quickstart-cot', keys, suffix), `CoT${suffix}`, { ...common, sweep: step('cot') });
-  const coconutText = presetText(QUICKSTART_PRESETS[options.preset ?? DEFAULT_QUICKSTART_PRESET], { ...keys, load_model_path: join(cot.dir, 'checkpoints', 'best.pt') }, suffix);
+  const recipe = QUICKSTART_PRESETS[options.preset ?? DEFAULT_QUICKSTART_PRESET];
+  const cot = await trainOrReuse(workbench, presetText(recipe.cot, keys, suffix), `CoT${suffix}`, { ...common, sweep: step('cot') });
+  const coconutText = presetText(recipe.coconut, { ...keys, load_model_path: join(cot.dir, 'checkpoints', 'best.pt') }, suffix);
   const coconut = await trainOrReuse(workbench, coconutText, `Coconut${suffix}`, { ...common, sweep: step('coconut') });
   return { cot, coconut };
 }
@@ -139,12 +175,12 @@ export function registerQuickstartCommand(program: Command): void {
     .option('--no-open', 'do not open the workbench at the end')
     .option('--fresh', 'train again even if the default runs already completed')
     .option('--json', 'print the two run summaries as JSON at the end (implies --no-open)')
-    .option('--preset <name>', "the Coconut step: frontier (frontier supervision, the default) or reference (the paper's curriculum)", parseQuickstartPreset, DEFAULT_QUICKSTART_PRESET)
+    .option('--preset <name>', `the recipe: ${describeQuickstartPresets()}`, parseQuickstartPreset, DEFAULT_QUICKSTART_PRESET)
     .action(async (options: { open: boolean; fresh?: boolean; json?: boolean; preset: QuickstartPreset }) => {
       const quiet = options.json === true;
       const workbench = new Workbench();
-      const { datasetSeconds, cotMinutes } = QUICKSTART_ESTIMATE;
-      const coconutMinutes = QUICKSTART_ESTIMATE.coconutMinutes[options.preset];
+      const recipe = QUICKSTART_PRESETS[options.preset];
+      const { datasetSeconds, cotMinutes, coconutMinutes } = recipe.estimate;
       if (!quiet) {
         console.log(
           `Quickstart in ${workbench.home}: a graph-reasoning dataset (ProsQA graphs, one token per edge; ~${datasetSeconds} s), ` +
@@ -152,7 +188,7 @@ export function registerQuickstartCommand(program: Command): void {
             `about ${cotMinutes + coconutMinutes} minutes on 2 CPU cores, less on a GPU.`,
         );
       }
-      const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { showProgress: !quiet && process.stderr.isTTY === true });
+      const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { name: recipe.dataset, showProgress: !quiet && process.stderr.isTTY === true });
       if (!quiet) console.log(`dataset: ${dataset.dir} (${dataset.created ? 'generated' : 'already there'})`);
 
       const { cot, coconut } = await trainQuickstartPair(workbench, { fresh: options.fresh === true, quiet, preset: options.preset });
@@ -164,11 +200,11 @@ export function registerQuickstartCommand(program: Command): void {
       // The last epoch is what each method ends with (for Coconut: every step a continuous thought);
       // the best epoch may be an earlier Coconut stage that still writes steps out.
       console.log(
-        `\nValidation accuracy on ${QUICKSTART_DATASET} (chance 50 %), last epoch (best epoch):` +
+        `\nValidation accuracy on ${dataset.name} (chance 50 %), last epoch (best epoch):` +
           `\n  CoT      ${percent(cot.last_accuracy)} (${percent(cot.best_accuracy)})` +
           `\n  Coconut  ${percent(coconut.last_accuracy)} (${percent(coconut.best_accuracy)})` +
-          `\n${QUICKSTART_READING[options.preset]}` +
-          '\nA CPU-sized model: a seed\'s figures move by a few points between machines; `npx coconut sweep --quickstart --seeds 0,1,2 --test` gives the spread.',
+          `\n${recipe.reading}` +
+          `\nA CPU-sized model: a seed's figures move by a few points between machines; \`npx coconut sweep --quickstart${options.preset === DEFAULT_QUICKSTART_PRESET ? '' : ` --preset ${options.preset}`} --seeds 0,1,2 --test\` gives the spread.`,
       );
       if (!options.open) return;
       const desktop = launchDesktop();

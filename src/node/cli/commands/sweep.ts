@@ -24,7 +24,7 @@ import { Workbench } from '../../workbench/workbench.js';
 import { CliError, printJson } from '../output.js';
 import { parseWhole } from '../parsers.js';
 import { percent } from '../progress.js';
-import { parseQuickstartPreset, trainQuickstartPair, type QuickstartPreset } from './quickstart.js';
+import { DEFAULT_QUICKSTART_PRESET, QUICKSTART_PRESETS, describeQuickstartPresets, parseQuickstartPreset, trainQuickstartPair, type QuickstartPreset } from './quickstart.js';
 import { describeEnd } from './train.js';
 
 interface SweepCommandOptions {
@@ -36,7 +36,7 @@ interface SweepCommandOptions {
   test?: string | true;
   json?: boolean;
   quickstart?: boolean;
-  /** With --quickstart: the Coconut step's preset. */
+  /** With --quickstart: the recipe (dataset and the two steps' presets). */
   preset?: QuickstartPreset;
   fresh?: boolean;
   /** Runs (with --quickstart: seeds' pairs) trained at the same time; default 1. */
@@ -362,9 +362,12 @@ interface PairSeedRow {
 const minus = (a: number | null | undefined, b: number | null | undefined): number | null => (a == null || b == null ? null : a - b);
 
 async function sweepQuickstart(workbench: Workbench, options: SweepCommandOptions): Promise<void> {
-  if (options.name !== undefined) throw new CliError('--name applies to a config sweep; the quickstart names its runs `quickstart-cot · seed S` and `quickstart-coconut-frontier · seed S` (or `quickstart-coconut · seed S` with --preset reference)');
+  const recipe = QUICKSTART_PRESETS[options.preset ?? DEFAULT_QUICKSTART_PRESET];
+  if (options.name !== undefined) {
+    throw new CliError(`--name applies to a config sweep; the quickstart names its runs after its presets (here \`${recipe.cot} · seed S\` and \`${recipe.coconut} · seed S\`)`);
+  }
   const quiet = options.json === true;
-  const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { showProgress: !quiet && process.stderr.isTTY === true });
+  const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { name: recipe.dataset, showProgress: !quiet && process.stderr.isTTY === true });
   const test = options.test === true ? dataset.files.test : options.test;
   const sweepId = newSweepId();
   if (!quiet) console.log(`sweep ${sweepId}: the quickstart (CoT, then Coconut from its checkpoint) for seeds ${options.seeds.join(', ')} on ${dataset.dir}`);
@@ -464,7 +467,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--test [dataset]', "evaluate each run's last checkpoint on this dataset (with --quickstart alone: its test split)")
     .option('--quickstart', "the quickstart's CoT then Coconut per seed, instead of a config")
     .option('--fresh', 'with --quickstart: train again even where a completed run of the same config and seed exists')
-    .option('--preset <name>', "with --quickstart: the Coconut step, frontier (default) or reference", parseQuickstartPreset)
+    .option('--preset <name>', `with --quickstart, the recipe: ${describeQuickstartPresets()}`, parseQuickstartPreset)
     .option('--jobs <n>', 'runs trained at the same time (with --quickstart: seeds); on CPU give each run fewer threads (--set num_threads=1)', parseWhole(1), 1)
     .option('--json', 'print the runs and the summary as JSON, no progress')
     .action(async (config: string | undefined, options: SweepCommandOptions) => {

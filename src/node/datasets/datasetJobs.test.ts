@@ -133,6 +133,14 @@ describe('generator descriptions', () => {
     const reachability = described.find((generator) => generator.name === 'reachability');
     expect(reachability?.defaults).toMatchObject({ preset: 'official', minNodes: 17, maxNodes: 28, edgeStyle: 'token' });
     expect(reachability?.description).toMatch(/single tokens/);
+    // The misleading-branch share is offered at its default (0), which resolving itself leaves out
+    // so that manifests from before the key still match.
+    for (const name of ['prosqa', 'reachability']) {
+      expect(described.find((generator) => generator.name === name)?.defaults).toMatchObject({ misleadingBranch: 0 });
+      expect(resolveParams(name, { misleadingBranch: 0 }).params).not.toHaveProperty('misleadingBranch');
+      expect(resolveParams(name, { misleadingBranch: 0.5 }).params).toMatchObject({ misleadingBranch: 0.5 });
+    }
+    expect(described.find((generator) => generator.name === 'prontoqa')?.defaults).not.toHaveProperty('misleadingBranch');
   });
 
   it('resolves parameters or names each problem under params.', () => {

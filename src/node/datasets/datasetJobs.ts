@@ -52,11 +52,16 @@ export function describeGenerators(): DatasetGeneratorInfo[] {
   }));
 }
 
-/** What `{}` resolves to; a generator that insists on some parameters offers no defaults rather than hiding the others. */
+/**
+ * What `{}` resolves to, with the parameters resolving leaves out at their default (the form shows
+ * every parameter it finds here); a generator that insists on some parameters offers no defaults
+ * rather than hiding the others.
+ */
 function defaultsOf(generator: DatasetGenerator): Record<string, unknown> {
   try {
     const resolved = generator.resolveParams({});
-    return resolved !== null && typeof resolved === 'object' && !Array.isArray(resolved) ? (resolved as Record<string, unknown>) : {};
+    if (resolved === null || typeof resolved !== 'object' || Array.isArray(resolved)) return {};
+    return { ...generator.optionalDefaults, ...(resolved as Record<string, unknown>) };
   } catch {
     return {};
   }

@@ -16,6 +16,11 @@ export interface DatasetGenerator<Params = unknown> {
   readonly description: string;
   /** Validate parameters and fill in defaults; throws a ZodError on bad input. */
   resolveParams(input: unknown): Params;
+  /**
+   * Parameters that resolving leaves out at their default (so manifests written before they
+   * existed still match) but that a form should still offer, with that default.
+   */
+  readonly optionalDefaults?: Readonly<Record<string, unknown>>;
   /** The next record; consumes `rng`, so the same seed gives the same sequence. */
   generate(rng: Random, params: Params): DatasetRecord;
 }
@@ -26,6 +31,7 @@ const prosqa: DatasetGenerator<ProsQAParams> = {
   version: 2,
   description: 'ProsQA-style questions over a random DAG of "every X is a Y" facts (Coconut, Algorithm 1)',
   resolveParams: resolveProsQAParams,
+  optionalDefaults: { misleadingBranch: 0 },
   generate: generateProsQARecord,
 };
 
@@ -35,6 +41,7 @@ const reachability: DatasetGenerator<ReachabilityParams> = {
   version: 2,
   description: 'The ProsQA graph questions with nodes and edges as single tokens ("3_7 7_9 … ? 3 : 9 5"): short sequences for training from scratch',
   resolveParams: resolveReachabilityParams,
+  optionalDefaults: { misleadingBranch: 0 },
   generate: generateReachabilityRecord,
 };
 

@@ -370,7 +370,7 @@ async function sweepQuickstart(workbench: Workbench, options: SweepCommandOption
   const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { name: recipe.dataset, showProgress: !quiet && process.stderr.isTTY === true });
   const test = options.test === true ? dataset.files.test : options.test;
   const sweepId = newSweepId();
-  if (!quiet) console.log(`sweep ${sweepId}: the quickstart (CoT, then Coconut from its checkpoint) for seeds ${options.seeds.join(', ')} on ${dataset.dir}`);
+  if (!quiet) console.log(`sweep ${sweepId}: the quickstart's ${options.preset ?? DEFAULT_QUICKSTART_PRESET} recipe (${recipe.cot}, then ${recipe.coconut} from its checkpoint) for seed${options.seeds.length === 1 ? '' : 's'} ${options.seeds.join(', ')} on ${dataset.dir}`);
   const live = new Set<string>();
   const interrupt = cancelOnInterrupt(workbench, live);
   const rows: PairSeedRow[] = [];

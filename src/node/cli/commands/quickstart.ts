@@ -68,10 +68,10 @@ export const QUICKSTART_PRESETS = {
     dataset: 'quickstart-larger',
     cot: 'quickstart-larger-cot',
     coconut: 'quickstart-larger-coconut-frontier',
-    estimate: { datasetSeconds: 15, cotMinutes: 11, coconutMinutes: 17 },
+    estimate: { datasetSeconds: 10, cotMinutes: 12, coconutMinutes: 16 },
     summary: 'frontier supervision on 10-14-node graphs with 3-4 steps (about half an hour)',
     reading:
-      "Every question has a wrong turn at its first step and 3-4 steps to the answer. CoT writes one path; Coconut's last stage answers after continuous thoughts trained to hold the nodes the entity reaches in one, two, three and four edges.",
+      "Every question has a wrong turn at its first step and 3-4 steps to the answer. CoT writes one path; Coconut's last stage answers after three continuous thoughts trained to hold the nodes one, two and three edges from the entity (README: Larger graphs).",
   },
 } as const satisfies Record<string, QuickstartRecipe>;
 export type QuickstartPreset = keyof typeof QUICKSTART_PRESETS;

@@ -33,9 +33,9 @@ export const QUICKSTART_REQUEST: Omit<DatasetRequest, 'outDir'> = {
 };
 
 /**
- * Closer to ProsQA's graphs (17–28 nodes, 3–6 steps) than the quickstart's, as close as an hour on
- * two cores allowed: ProsQA's own sizes left the quickstart's CoT recipe at 5 % after 3 epochs
- * (README "Larger graphs").
+ * Closer to ProsQA's graphs (17–28 nodes, 3–6 steps) than the quickstart's, as close as half an
+ * hour on two cores allowed in our trials: ProsQA's own sizes left the quickstart's CoT recipe at
+ * 5 % after 3 epochs (README "Larger graphs").
  */
 export const LARGER_QUICKSTART_REQUEST: Omit<DatasetRequest, 'outDir'> = {
   generator: 'reachability',

@@ -38,10 +38,8 @@ export const QUICKSTART_REQUEST: Omit<DatasetRequest, 'outDir'> = {
  * 5 % after 3 epochs (README "Larger graphs").
  */
 export const LARGER_QUICKSTART_REQUEST: Omit<DatasetRequest, 'outDir'> = {
-  generator: 'reachability',
+  ...QUICKSTART_REQUEST, // the same generator, seed and sizes; only the graphs differ
   params: { preset: 'official', minNodes: 10, maxNodes: 14, minSteps: 3, maxSteps: 4, misleadingBranch: 1 },
-  seed: 0,
-  sizes: { train: 40_000, valid: 300, test: 500 },
 };
 
 export const QUICKSTART_DATASETS = {

@@ -362,7 +362,8 @@ interface PairSeedRow {
 const minus = (a: number | null | undefined, b: number | null | undefined): number | null => (a == null || b == null ? null : a - b);
 
 async function sweepQuickstart(workbench: Workbench, options: SweepCommandOptions): Promise<void> {
-  const recipe = QUICKSTART_PRESETS[options.preset ?? DEFAULT_QUICKSTART_PRESET];
+  const preset = options.preset ?? DEFAULT_QUICKSTART_PRESET;
+  const recipe = QUICKSTART_PRESETS[preset];
   if (options.name !== undefined) {
     throw new CliError(`--name applies to a config sweep; the quickstart names its runs after its presets (here \`${recipe.cot} · seed S\` and \`${recipe.coconut} · seed S\`)`);
   }
@@ -370,7 +371,7 @@ async function sweepQuickstart(workbench: Workbench, options: SweepCommandOption
   const dataset = await ensureQuickstartDataset(workbench.datasetsDir, { name: recipe.dataset, showProgress: !quiet && process.stderr.isTTY === true });
   const test = options.test === true ? dataset.files.test : options.test;
   const sweepId = newSweepId();
-  if (!quiet) console.log(`sweep ${sweepId}: the quickstart's ${options.preset ?? DEFAULT_QUICKSTART_PRESET} recipe (${recipe.cot}, then ${recipe.coconut} from its checkpoint) for seed${options.seeds.length === 1 ? '' : 's'} ${options.seeds.join(', ')} on ${dataset.dir}`);
+  if (!quiet) console.log(`sweep ${sweepId}: the quickstart's ${preset} recipe (${recipe.cot}, then ${recipe.coconut} from its checkpoint) for seed${options.seeds.length === 1 ? '' : 's'} ${options.seeds.join(', ')} on ${dataset.dir}`);
   const live = new Set<string>();
   const interrupt = cancelOnInterrupt(workbench, live);
   const rows: PairSeedRow[] = [];
@@ -394,7 +395,7 @@ async function sweepQuickstart(workbench: Workbench, options: SweepCommandOption
       seed,
       sweepId,
       overrides: options.set,
-      preset: options.preset,
+      preset,
     }).catch((error: unknown) => {
       failed = true;
       throw error;

@@ -403,6 +403,9 @@ def build_manifest(source: ExportSource, embeddings: dict[str, Any], *, label: s
         "stages": stages,
         "pause_tokens": source.curriculum.pause_tokens,
         "default_thoughts": stages[-1]["thoughts"],
+        # A frontier-supervised model names a node after <eot> before its last stage: the inspector
+        # scores node names, not written steps, for such a bundle.
+        "frontier_supervision": bool(config.frontier_supervision),
         "max_new_tokens": config.max_new_tokens,
         "source": {
             "run_id": run_id,

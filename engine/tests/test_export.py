@@ -39,7 +39,7 @@ PHASES = ["load", "decoder", "lens", "embeddings", "tokenizer", "verify"]
 MANIFEST_KEYS = {
     "format", "version", "engine_version", "exported_at", "dtype", "model", "embeddings", "files", "tokenizer", "special_tokens",
     "method", "feedback", "markers", "c_thought", "max_latent_stage", "pad_latent_to_max", "stages", "pause_tokens",
-    "default_thoughts", "max_new_tokens", "source",
+    "default_thoughts", "frontier_supervision", "max_new_tokens", "source",
 }  # fmt: skip
 QUESTION = make_records(1, seed=7)[0]["question"]
 
@@ -169,6 +169,7 @@ def test_gpt2_manifest(gpt2_cli_export: dict) -> None:
     assert (manifest["c_thought"], manifest["max_latent_stage"], manifest["pad_latent_to_max"]) == (2, 1, False)
     assert manifest["stages"] == [{"stage": 0, "thoughts": 0}, {"stage": 1, "thoughts": 2}]
     assert (manifest["pause_tokens"], manifest["default_thoughts"], manifest["max_new_tokens"]) == (0, 2, 12)
+    assert manifest["frontier_supervision"] is False
     stat = checkpoint.stat()
     assert manifest["source"] == {
         "run_id": "run-1", "run_dir": str(checkpoint.parent.parent), "checkpoint": "last", "checkpoint_path": os.path.abspath(checkpoint),

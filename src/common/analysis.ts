@@ -70,6 +70,20 @@ export const TallySchema = z.object({ total: count, correct: count });
 export const FirstStepSplitSchema = z.object({ choice: TallySchema, direct: TallySchema });
 export type FirstStepSplit = z.infer<typeof FirstStepSplitSchema>;
 
+/**
+ * A frontier-supervised run (config `frontier_supervision`) before its last stage: after k
+ * thoughts the model names one node and stops. `named` counts the questions answered that way
+ * (one word, no answer marker), `on_frontier` those whose word is a node reached from the entity
+ * by a walk of exactly k + 1 edges (the record's `frontiers[k]`): the set the thoughts are trained
+ * to hold, so the share says how well they hold it.
+ */
+export const FrontierNamingSchema = z.object({ named: count, on_frontier: count });
+export type FrontierNaming = z.infer<typeof FrontierNamingSchema>;
+
+/** Accuracy on the questions with a given number of reasoning steps (the record's `steps`). */
+export const StepsTallySchema = TallySchema.extend({ steps: count });
+export type StepsTally = z.infer<typeof StepsTallySchema>;
+
 /** One prediction file of a run, with the evaluation that wrote it and its categories. */
 export const PredictionFileSummarySchema = z.object({
   /** Name under `RUN/predictions/`, such as `epoch-3.jsonl` or `eval-4-k2.jsonl`. */
@@ -92,6 +106,10 @@ export const PredictionFileSummarySchema = z.object({
   categories: CategoryCountsSchema.nullable(),
   /** Null with the categories. */
   first_step: FirstStepSplitSchema.nullable(),
+  /** Null unless the run trains with frontier supervision and some question was answered by naming a node. */
+  frontier: FrontierNamingSchema.nullable(),
+  /** Ascending by steps; empty when the file could not be read against the dataset. */
+  by_steps: z.array(StepsTallySchema),
   /** Why this file could not be read or classified; null otherwise. */
   problem: z.string().nullable(),
 });

@@ -89,6 +89,12 @@ export const BundleManifestSchema = z.object({
   pause_tokens: count,
   /** The thought count of the last stage the checkpoint trained: the inspector's default k. */
   default_thoughts: count,
+  /**
+   * Trained with frontier supervision: before its last stage the model names one node after
+   * `<eot>` (a node k + 1 edges from the entity after k thoughts) instead of writing a step.
+   * Bundles exported before the key existed read as false.
+   */
+  frontier_supervision: z.boolean().default(false),
   max_new_tokens: z.number().int().positive(),
   source: z.object({
     run_id: z.string().nullable(),
@@ -149,11 +155,27 @@ export const NodeValueSchema = z.object({
 });
 export type NodeValue = z.infer<typeof NodeValueSchema>;
 
+/**
+ * What a node's value after k thoughts scores: `next_step`, how likely the first written step
+ * after `<eot>` is about the node (the paper's node value); `named_node`, for a frontier-supervised
+ * model, how likely it names the node after `<eot>` (before its last stage) or after the answer
+ * marker (from its last stage on).
+ */
+export const NODE_VALUE_QUERIES = ['next_step', 'named_node'] as const;
+export type NodeValueQuery = (typeof NODE_VALUE_QUERIES)[number];
+
 export const NodeValuesSchema = z.object({
   /** How steps are written: ProsQA sentences, or the reachability format's edge tokens. */
   format: z.enum(['sentences', 'edge_tokens', 'edge_pairs']),
+  query: z.enum(NODE_VALUE_QUERIES).default('next_step'),
   /** Per k, the text fed after `<eot>` before the scored node (e.g. "Every"). */
   prefixes: z.array(z.string()),
+  /**
+   * Per k, the frontier the graph rings: `next_step`, the nodes max(1, k) edges from the entity
+   * (where the next step starts); `named_node`, those a walk of exactly k + 1 edges reaches (what k
+   * thoughts are trained to name). Empty from hosts that predate it (the renderer then uses depths).
+   */
+  frontiers: z.array(z.array(count)).default([]),
   nodes: z.array(NodeValueSchema),
 });
 export type NodeValues = z.infer<typeof NodeValuesSchema>;

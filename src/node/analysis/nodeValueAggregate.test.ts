@@ -9,7 +9,9 @@ function node(index: number, depth: number | null, shortest: number, longest: nu
 // Root 0 → 1 (answer branch, height 1/2) and 2 (other branch, height 0); 1 → 3 (depth 2, height 0/1).
 const first: NodeValues = {
   format: 'edge_tokens',
+  query: 'next_step',
   prefixes: ['', '', ''],
+  frontiers: [],
   nodes: [
     node(0, 0, 2, 2, true, [0.01, 0.0, 0.0]),
     node(1, 1, 1, 2, true, [0.6, 0.7, 0.1]),
@@ -19,7 +21,9 @@ const first: NodeValues = {
 };
 const second: NodeValues = {
   format: 'edge_tokens',
+  query: 'next_step',
   prefixes: ['', '', ''],
+  frontiers: [],
   nodes: [node(0, 0, 1, 1, true, [0, 0, 0]), node(1, 1, 0, 0, true, [0.9, 0.5, 0.2]), node(2, null, 0, 0, false, [0.5, 0.5, 0.5])],
 };
 

@@ -11,6 +11,7 @@ import { RunConfigSchema } from '../../common/config.js';
 import { EVENT_SCHEMA_VERSION } from '../../common/events.js';
 import { createRandom } from '../datasets/random.js';
 import { generateReachabilityRecord, resolveReachabilityParams, type ReachabilityRecord } from '../datasets/reachability.js';
+import { formatRunAnalysis } from '../cli/commands/analyse.js';
 import { DispatchedApi } from '../testing/dispatchedApi.js';
 import { tempDir } from '../testing/fixtures.js';
 import { Workbench } from '../workbench/workbench.js';
@@ -47,8 +48,8 @@ describe('run analysis API', () => {
     home.remove();
   });
 
-  function runWith(files: Record<string, PredictionRow[]>, dataset = valPath) {
-    const config = RunConfigSchema.parse({ name: 'analysed', coconut: true, train_path: dataset, val_path: dataset });
+  function runWith(files: Record<string, PredictionRow[]>, dataset = valPath, keys: Record<string, unknown> = {}) {
+    const config = RunConfigSchema.parse({ name: 'analysed', coconut: true, train_path: dataset, val_path: dataset, ...keys });
     const run = workbench.store.create(config, {});
     mkdirSync(join(run.dir, 'predictions'), { recursive: true });
     for (const [name, rows] of Object.entries(files)) {
@@ -99,6 +100,56 @@ describe('run analysis API', () => {
     });
     expect(epoch!.first_step).toEqual(expected);
     expect([expected.choice.total > 0, expected.direct.total > 0]).toEqual([true, true]);
+  });
+
+  it('counts, for a frontier-supervised run, the named nodes on the frontier their thoughts stood for; accuracy by steps for every run', async () => {
+    const r = records;
+    // Record 5 without its frontiers field: the analysis walks its edges instead.
+    writeFileSync(valPath, JSON.stringify(r.map((record, i) => (i === 5 ? { ...record, frontiers: undefined } : record))));
+    const name = (record: ReachabilityRecord, node: number): string => record.idx_to_symbol[node] as string;
+    const named = (idx: number, node: number, thoughts: number): PredictionRow => {
+      const text = name(r[idx]!, node);
+      return row(idx, text, text === r[idx]!.answer, thoughts);
+    };
+    expect(r.every((record) => record.frontiers.length >= 2)).toBe(true);
+    const stageRows = [
+      named(0, r[0]!.frontiers[0]![0]!, 0), // a child of the entity after no thought: on its frontier
+      named(1, r[1]!.frontiers[1]!.at(-1)!, 1), // two edges away after one thought: on it
+      named(2, r[2]!.root, 1), // the entity itself: a walk never returns to it
+      named(3, r[3]!.frontiers[0]![0]!, 1), // one edge away, asked for two: off unless a walk of two edges also reaches it
+      row(4, 'zz_qq', false, 1), // one word that is no node: named, off the frontier
+      row(5, `${name(r[5]!, r[5]!.frontiers[0]![0]!)}`, false, 0), // frontier from the edges
+      row(0, `### ${r[0]!.answer}`, true, 2), // an answer after the marker is not a named node
+    ];
+    const expectedOn = 3 + (r[3]!.frontiers[1]!.includes(r[3]!.frontiers[0]![0]!) ? 1 : 0);
+    const frontierRun = runWith({ 'epoch-2.jsonl': stageRows, 'epoch-3.jsonl': [row(0, `### ${r[0]!.answer}`, true, 2)] }, valPath, { frontier_supervision: true });
+    const analysis = await api.call('analysis.run', { id: frontierRun.id });
+    const [stage, last] = analysis.files;
+    expect(stage!.frontier).toEqual({ named: 6, on_frontier: expectedOn });
+    expect(last!.frontier).toBeNull();
+
+    const bySteps = new Map<number, { steps: number; total: number; correct: number }>();
+    for (const entry of stageRows) {
+      const steps = r[entry.idx]!.steps.length;
+      const tally = bySteps.get(steps) ?? { steps, total: 0, correct: 0 };
+      bySteps.set(steps, { steps, total: tally.total + 1, correct: tally.correct + (entry.correct ? 1 : 0) });
+    }
+    expect(stage!.by_steps).toEqual([...bySteps.values()].sort((a, b) => a.steps - b.steps));
+    expect(last!.by_steps).toEqual([{ steps: r[0]!.steps.length, total: 1, correct: 1 }]);
+
+    // `coconut analyse RUN` prints the share in its own column and a line per file by steps.
+    const table = formatRunAnalysis(analysis).split('\n');
+    expect(table[1]).toMatch(/ direct +named$/);
+    expect(table.find((line) => line.startsWith('epoch-2.jsonl'))).toMatch(new RegExp(` ${((100 * expectedOn) / 6).toFixed(1)}%$`));
+    expect(table.find((line) => line.startsWith('epoch-3.jsonl'))).toMatch(/ –$/);
+    expect(bySteps.size).toBeGreaterThan(1); // the small preset's 2- and 3-step questions
+    expect(table).toContain('accuracy by reasoning steps (questions):');
+    const cells = [...bySteps.values()].sort((a, b) => a.steps - b.steps).map((tally) => `${tally.steps} steps +${((100 * tally.correct) / tally.total).toFixed(1)}% \\(${tally.total}\\)`);
+    expect(table.find((line) => line.startsWith('  epoch-2.jsonl'))).toMatch(new RegExp(cells.join(' +')));
+
+    // The same outputs from a run without frontier supervision: no named-node share.
+    const plainRun = runWith({ 'epoch-2.jsonl': stageRows });
+    expect((await api.call('analysis.run', { id: plainRun.id })).files[0]).toMatchObject({ frontier: null, by_steps: stage!.by_steps });
   });
 
   it('lists one category’s questions with the verdict that explains them, or chosen records in order', async () => {

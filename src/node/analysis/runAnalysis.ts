@@ -5,11 +5,21 @@
  * Compare page. Never throws on what a model wrote; a file that cannot be read against the
  * dataset (a record index the dataset lacks) is reported with its problem, and the others still are.
  */
-import { PATH_CATEGORIES, type AnalysedQuestion, type CategoryCounts, type PathCategory, type PredictionFileSummary, type RunAnalysis } from '../../common/analysis.js';
+import {
+  PATH_CATEGORIES,
+  type AnalysedQuestion,
+  type CategoryCounts,
+  type FrontierNaming,
+  type PathCategory,
+  type PredictionFileSummary,
+  type RunAnalysis,
+  type StepsTally,
+} from '../../common/analysis.js';
 import { ApiError, type DatasetRecordView, type PredictionFilter, type PredictionRow } from '../../common/api.js';
 import type { EngineEvent } from '../../common/events.js';
-import { buildAdjacency, hasMisleadingBranch } from '../datasets/graph.js';
+import { buildAdjacency, hasMisleadingBranch, walkFrontiers } from '../datasets/graph.js';
 import type { DatasetRecord } from '../datasets/records.js';
+import { parseConfigYaml } from '../runs/configText.js';
 import type { RunStore } from '../runs/runStore.js';
 import { ClassifiedPredictions } from './classifiedPredictions.js';
 import { graphProblem } from './pathClassifier.js';
@@ -33,6 +43,45 @@ function firstStepIsChoice(record: DatasetRecord): boolean {
   const edges = (record.edges ?? []) as [number, number][];
   const { children } = buildAdjacency((record.idx_to_symbol ?? []).length, edges);
   return hasMisleadingBranch(children, record.root as number, record.target as number);
+}
+
+/** A graph record's frontiers (`frontiers[k]`: the nodes a walk of exactly k + 1 edges reaches): its own field, else worked out from its edges. */
+function frontiersOf(record: DatasetRecord): readonly (readonly number[])[] {
+  if (record.frontiers !== undefined) return record.frontiers;
+  const { children } = buildAdjacency((record.idx_to_symbol ?? []).length, (record.edges ?? []) as [number, number][]);
+  return walkFrontiers(children, record.root as number);
+}
+
+/** What a frontier-supervised stage writes: one word and no answer marker; null for anything else. */
+function namedWord(text: string): string | null {
+  const word = text.trim();
+  return word !== '' && !/[\s#]/.test(word) ? word : null;
+}
+
+/** How many of the questions answered by naming a node named one on the frontier its thoughts stood for. */
+function frontierNaming(rows: readonly PredictionRow[], records: readonly DatasetRecord[], frontiers: readonly (readonly (readonly number[])[])[]): FrontierNaming | null {
+  const tally = { named: 0, on_frontier: 0 };
+  for (const row of rows) {
+    const word = namedWord(row.text);
+    if (word === null) continue;
+    tally.named += 1;
+    const node = (records[row.idx]!.idx_to_symbol ?? []).indexOf(word);
+    if (node >= 0 && (frontiers[row.idx]![row.thoughts] ?? []).includes(node)) tally.on_frontier += 1;
+  }
+  return tally.named > 0 ? tally : null;
+}
+
+/** Accuracy per number of reasoning steps, ascending. */
+function stepsTallies(rows: readonly PredictionRow[], records: readonly DatasetRecord[]): StepsTally[] {
+  const bySteps = new Map<number, StepsTally>();
+  for (const row of rows) {
+    const steps = records[row.idx]!.steps.length;
+    const tally = bySteps.get(steps) ?? { steps, total: 0, correct: 0 };
+    tally.total += 1;
+    if (row.correct) tally.correct += 1;
+    bySteps.set(steps, tally);
+  }
+  return [...bySteps.values()].sort((a, b) => a.steps - b.steps);
 }
 
 function emptyCounts(): CategoryCounts {
@@ -71,6 +120,8 @@ export class RunAnalyser {
   private readonly graphs = new WeakMap<readonly DatasetRecord[], boolean>();
   /** Per dataset, whether each record's first step is a choice: worked out once, not per file and call. */
   private readonly choices = new WeakMap<readonly DatasetRecord[], boolean[]>();
+  /** Per dataset, every record's frontiers (the same). */
+  private readonly frontiers = new WeakMap<readonly DatasetRecord[], (readonly (readonly number[])[])[]>();
 
   constructor(
     private readonly store: RunStore,
@@ -100,7 +151,8 @@ export class RunAnalyser {
     }
     const graph = this.isGraph(dataset.records);
     const events = evalEventsByFile(this.store.events(id));
-    const summaries = files.map((file) => this.summariseFile(id, file, dataset.path, dataset.records, graph, events.get(file)));
+    const frontier = graph && this.trainsFrontier(id);
+    const summaries = files.map((file) => this.summariseFile(id, file, dataset.path, dataset.records, { graph, frontier }, events.get(file)));
     return { ...head, val_path: dataset.path, graph, files: summaries, problem: null };
   }
 
@@ -109,7 +161,7 @@ export class RunAnalyser {
     file: string,
     valPath: string,
     records: readonly DatasetRecord[],
-    graph: boolean,
+    { graph, frontier }: { graph: boolean; frontier: boolean },
     event: EvalEvent | undefined,
   ): PredictionFileSummary {
     const fromEvent = {
@@ -126,12 +178,14 @@ export class RunAnalyser {
       path = this.store.predictionFile(id, file).path as string; // `file` is one of the run's
       rows = this.predictions.rows(path);
     } catch (error) {
-      return { file, ...fromEvent, thoughts: 0, total: 0, correct: 0, accuracy: 0, categories: null, first_step: null, problem: (error as Error).message };
+      return { file, ...fromEvent, thoughts: 0, total: 0, correct: 0, accuracy: 0, categories: null, first_step: null, frontier: null, by_steps: [], problem: (error as Error).message };
     }
     const correct = rows.filter((row) => row.correct).length;
     const figures = { file, ...fromEvent, thoughts: mode(rows.map((row) => row.thoughts)), total: rows.length, correct, accuracy: rows.length ? correct / rows.length : 0 };
     const problem = rows.map((row) => rowProblem(row, records, file, valPath)).find((found) => found !== null) ?? null;
-    if (problem !== null || !graph) return { ...figures, categories: null, first_step: null, problem };
+    if (problem !== null) return { ...figures, categories: null, first_step: null, frontier: null, by_steps: [], problem };
+    const bySteps = stepsTallies(rows, records);
+    if (!graph) return { ...figures, categories: null, first_step: null, frontier: null, by_steps: bySteps, problem };
     const categories = emptyCounts();
     for (const { verdict } of this.predictions.analysed(path, records, graph)) {
       if (verdict) categories[verdict.category] += 1;
@@ -143,7 +197,8 @@ export class RunAnalyser {
       tally.total += 1;
       if (row.correct) tally.correct += 1;
     }
-    return { ...figures, categories, first_step: firstStep, problem: null };
+    const naming = frontier ? frontierNaming(rows, records, this.recordFrontiers(records)) : null;
+    return { ...figures, categories, first_step: firstStep, frontier: naming, by_steps: bySteps, problem: null };
   }
 
   /** One file's questions with their verdicts: filtered by category, right/wrong and record indices, then paged. */
@@ -180,6 +235,20 @@ export class RunAnalyser {
     let choices = this.choices.get(records);
     if (choices === undefined) this.choices.set(records, (choices = records.map(firstStepIsChoice)));
     return choices;
+  }
+
+  private recordFrontiers(records: readonly DatasetRecord[]): (readonly (readonly number[])[])[] {
+    let frontiers = this.frontiers.get(records);
+    if (frontiers === undefined) this.frontiers.set(records, (frontiers = records.map(frontiersOf)));
+    return frontiers;
+  }
+
+  /** Whether the run trains with frontier supervision (its config says so; an evaluation run carries the config it evaluated). */
+  private trainsFrontier(id: string): boolean {
+    const text = this.store.configTextIfReadable(id);
+    if (text === null) return false;
+    const parsed = parseConfigYaml(text);
+    return parsed.ok && parsed.config.frontier_supervision === true;
   }
 
   private isGraph(records: readonly DatasetRecord[]): boolean {

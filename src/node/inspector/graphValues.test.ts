@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WordLevelTokenizer } from '../../common/tokenizer/wordLevel.js';
-import { graphOf, nodeFacts, stepFormat, valueQuery, type QueryTokenizer } from './graphValues.js';
+import { ANSWER_MARKER, graphOf, namedNodeQuery, nodeFacts, stepFormat, valueQuery, type QueryTokenizer } from './graphValues.js';
 
 // Tom → a → c (answer), Tom → b → d (the other leaf), a → d; e is unreachable from Tom.
 const record = {
@@ -112,5 +112,20 @@ describe('step formats and value queries', () => {
     const graph = graphOf({ ...record, idx_to_symbol: ['7', '2', '5', '9', '4', '8'], steps: ['7_2', '2_9'] })!;
     expect(valueQuery(graph, 'edge_tokens', 0, tokenizer).continuations[1]).toEqual([tokenizer.encode('7_2\n')]);
     expect(valueQuery(graph, 'edge_tokens', 2, tokenizer).continuations[3]).toEqual([tokenizer.encode('9_')]);
+  });
+
+  it("named nodes (frontier supervision): each node's own token right after <eot>, or after the answer marker once the model answers", () => {
+    const tokenizer = wordTokenizer(['###', '7', '2', '5', '9', '4', '8', '7_2', '2_9']);
+    const graph = graphOf({ ...record, idx_to_symbol: ['7', '2', '5', '9', '4', '8'], steps: ['7_2', '2_9'] })!;
+    const naming = namedNodeQuery(graph, false, tokenizer);
+    expect([naming.prefix, naming.prefixIds]).toEqual(['', []]);
+    expect(naming.continuations).toEqual(['7', '2', '5', '9', '4', '8'].map((symbol) => [[tokenizer.tokenToId(symbol)]]));
+    const answering = namedNodeQuery(graph, true, tokenizer);
+    expect([answering.prefix, answering.prefixIds]).toEqual([ANSWER_MARKER, [tokenizer.tokenToId('###')]]);
+    expect(answering.continuations).toEqual(naming.continuations);
+    // A node the vocabulary lacks cannot be named: the unknown token would stand for every such word.
+    const partial = wordTokenizer(['###', '7', '2']);
+    const unknown = partial.tokenToId('<|unk|>')!;
+    expect(namedNodeQuery(graph, false, partial, unknown).continuations.map((entry) => entry.length)).toEqual([1, 1, 0, 0, 0, 0]);
   });
 });

@@ -13,6 +13,12 @@
  * token that leaves the node (k ≥ 1) or score the token from the entity to it (k = 0); a subword
  * tokenizer that spells an edge in several tokens scores the text "3_" (k ≥ 1) or "{entity}_3\n".
  *
+ * A frontier-supervised model (config `frontier_supervision`) writes no step before its last stage:
+ * after k thoughts and `<eot>` it names one node (trained: a node k + 1 edges from the entity) and
+ * stops, and from its last stage on it answers after `###`. Its values (`namedNodeQuery`) score the
+ * node's name itself, right after `<eot>` or after the marker, in the tokens the engine trains it
+ * with (the answer's: `frontier.py`'s `node_tokens`).
+ *
  * Pure: graph facts and the token sequences to score; the decoder runs elsewhere.
  */
 import { buildAdjacency, distancesFrom, type Edge } from '../datasets/graph.js';
@@ -138,4 +144,28 @@ export function valueQuery(graph: GraphQuestion, format: StepFormat, k: number, 
     return tail.length > 0 ? [tail] : [];
   });
   return { prefix, prefixIds, continuations };
+}
+
+/** The answer marker, as the engine writes `### answer`. */
+export const ANSWER_MARKER = '###';
+
+/**
+ * Named-node values of a frontier-supervised model after k thoughts: no prefix before its last
+ * stage (`answering` false: it names a node right after `<eot>`), the answer marker from then on;
+ * each node scored by its name in the tokens it gets after the marker (its own where the marker
+ * does not tokenize apart), as the engine's `node_tokens` writes it.
+ */
+export function namedNodeQuery(graph: GraphQuestion, answering: boolean, tokenizer: Pick<QueryTokenizer, 'encode'>, unknownId: number | null = null): ValueQuery {
+  const marker = tokenizer.encode(ANSWER_MARKER);
+  const nameTokens = (symbol: string): number[] => {
+    const asAnswer = tokenizer.encode(`${ANSWER_MARKER} ${symbol}`);
+    const apart = asAnswer.length > marker.length && marker.every((id, i) => asAnswer[i] === id);
+    return apart ? asAnswer.slice(marker.length) : tokenizer.encode(symbol);
+  };
+  const continuations = graph.symbols.map((symbol) => {
+    const tokens = nameTokens(symbol);
+    // A name the vocabulary reads as unknown cannot be named: the unknown token stands for every such word.
+    return tokens.length > 0 && !tokens.includes(unknownId as number) ? [tokens] : [];
+  });
+  return answering ? { prefix: ANSWER_MARKER, prefixIds: marker, continuations } : { prefix: '', prefixIds: [], continuations };
 }

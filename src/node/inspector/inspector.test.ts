@@ -92,6 +92,10 @@ describe('the thought loop on onnxruntime-node', () => {
       const ours = await run(record, k);
       compareWithReference(ours, references[i] as ReferenceInspection, k);
       expect(ours.provider).toBe('cpu');
+      // Without frontier supervision the values score the next written step, and the ring is where it starts.
+      expect([bundle.manifest.frontier_supervision, ours.node_values?.query]).toEqual([false, 'next_step']);
+      const atDepth = (depth: number) => ours.node_values!.nodes.filter((node) => node.depth === depth).map((node) => node.index);
+      expect(ours.node_values?.frontiers).toEqual(Array.from({ length: k + 1 }, (_, j) => atDepth(Math.max(1, j))));
       expect(ours.node_values?.nodes).toHaveLength(record.idx_to_symbol?.length ?? -1);
     }
   }, 120_000);

@@ -15,8 +15,9 @@
  */
 import { MAX_INSPECT_THOUGHTS, type InspectRecord, type Inspection, type LensCell, type NodeValue, type ThoughtView } from '../../common/inspector.js';
 import { hasPauseTokens } from '../../common/methods.js';
+import { buildAdjacency, walkFrontiers } from '../datasets/graph.js';
 import type { LoadedBundle } from './bundle.js';
-import { graphOf, nodeFacts, stepFormat, valueQuery } from './graphValues.js';
+import { graphOf, namedNodeQuery, nodeFacts, stepFormat, valueQuery } from './graphValues.js';
 import { argmax, entropy, l2norm, softmax, topIndices } from './numeric.js';
 import { OnnxDecoder, type PastKeyValues } from './onnxDecoder.js';
 
@@ -294,7 +295,14 @@ async function computeNodeValues(
   const tokenizer = bundle.tokenizer;
   const values: number[][] = graph.symbols.map(() => []);
   const queryTokenizer = { encode: (text: string) => tokenizer.encode(text), vocabSize: tokenizer.vocabSize, idToToken: (id: number) => tokenizer.idToToken(id), tokenToId: (t: string) => tokenizer.tokenToId(t) };
-  const queries = pasts.map((_, j) => valueQuery(graph, format, j, queryTokenizer));
+  const { manifest } = bundle;
+  const query = manifest.frontier_supervision ? 'named_node' : 'next_step';
+  // Stage j (j·c thoughts) names a node until it reaches the last stage or the question's steps; then it answers.
+  const answering = (k: number): boolean => {
+    const stage = Math.floor(k / Math.max(1, manifest.c_thought));
+    return stage >= manifest.max_latent_stage || (graph.steps.length > 0 && stage >= graph.steps.length);
+  };
+  const queries = pasts.map((_, j) => (query === 'named_node' ? namedNodeQuery(graph, answering(j), queryTokenizer, tokenizer.unkId) : valueQuery(graph, format, j, queryTokenizer)));
   const fed = queries.map((query) => [...closing, ...query.prefixIds.map(embed)]);
   // The distribution after each k's forced <eot> and prefix: one batched pass over the longest
   // context when the cache is on (every shorter one is a prefix of it), else a pass per k.
@@ -338,5 +346,9 @@ async function computeNodeValues(
     const fact = facts[index] as ReturnType<typeof nodeFacts>[number];
     return { node: symbol, index, height: fact.height, depth: fact.depth, on_answer_branch: fact.onAnswerBranch, values: values[index] as number[] };
   });
-  return { format, prefixes, nodes };
+  const walks = walkFrontiers(buildAdjacency(graph.symbols.length, graph.edges).children, graph.root);
+  const frontiers = pasts.map((_, k) =>
+    query === 'named_node' ? [...(walks[k] ?? [])] : nodes.filter((node) => node.depth === Math.max(1, k)).map((node) => node.index),
+  );
+  return { format, query, prefixes, frontiers, nodes };
 }

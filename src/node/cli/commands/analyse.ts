@@ -171,7 +171,9 @@ export function formatRunAnalysis(analysis: RunAnalysis): string {
   const lines = [`${analysis.name} (${analysis.method}, run ${analysis.run_id}) on ${analysis.val_path ?? 'no dataset'}`];
   if (analysis.problem) return [...lines, analysis.problem].join('\n');
   const short = ['CLabel', 'ILabel', 'CPath', 'LPath', 'Halluc', 'WrongT'];
-  const header = ['file'.padEnd(22), 'epoch', 'stage', '  k', 'accuracy', 'tokens', 'passes', ...(analysis.graph ? [...short, 'choice', 'direct'].map((s) => s.padStart(7)) : [])];
+  const frontier = analysis.files.some((file) => file.frontier);
+  const graphColumns = [...short, 'choice', 'direct', ...(frontier ? ['named'] : [])];
+  const header = ['file'.padEnd(22), 'epoch', 'stage', '  k', 'accuracy', 'tokens', 'passes', ...(analysis.graph ? graphColumns.map((s) => s.padStart(7)) : [])];
   lines.push(header.join(' '));
   for (const file of analysis.files) {
     const cells = [
@@ -185,6 +187,7 @@ export function formatRunAnalysis(analysis: RunAnalysis): string {
     ];
     if (file.categories) cells.push(...PATH_CATEGORIES.map((category) => pct((file.categories as CategoryCounts)[category] / Math.max(1, file.total)).padStart(7)));
     if (file.first_step) cells.push(...[file.first_step.choice, file.first_step.direct].map((tally) => (tally.total ? pct(tally.correct / tally.total) : '–').padStart(7)));
+    if (frontier && file.categories) cells.push((file.frontier ? pct(file.frontier.on_frontier / file.frontier.named) : '–').padStart(7));
     lines.push(cells.join(' ') + (file.problem ? `  (${file.problem})` : ''));
   }
   if (!analysis.graph) lines.push('(no path categories: the dataset has no graph records)');
@@ -195,8 +198,28 @@ export function formatRunAnalysis(analysis: RunAnalysis): string {
         `(a written first step can go wrong) and on the other ${split.direct.total}`,
     );
   }
+  if (frontier) {
+    lines.push(
+      'named: of the questions a frontier-supervised stage answered by naming a node, the share whose node a walk of exactly k + 1 edges ' +
+        'from the entity reaches (what the k thoughts were trained to hold)',
+    );
+  }
   lines.push('epoch counts from 1 as the checkpoints do; k: the thoughts every question got (forced with coconut eval --thoughts)');
+  lines.push(...formatBySteps(analysis));
   return lines.join('\n');
+}
+
+/** Accuracy per number of reasoning steps, a line per file; nothing when every question has the same number. */
+function formatBySteps(analysis: RunAnalysis): string[] {
+  const counts = new Set(analysis.files.flatMap((file) => file.by_steps.map((tally) => tally.steps)));
+  if (counts.size < 2) return [];
+  const lines = ['accuracy by reasoning steps (questions):'];
+  for (const file of analysis.files) {
+    if (file.by_steps.length === 0) continue;
+    const cells = file.by_steps.map((tally) => `${tally.steps} steps ${pct(tally.correct / tally.total).padStart(6)} (${tally.total})`);
+    lines.push(`  ${file.file.padEnd(22)} ${cells.join('  ')}`);
+  }
+  return lines;
 }
 
 /** Node-value figures as two small tables: by height per k, and the frontier's top-1/2/3 mass. */

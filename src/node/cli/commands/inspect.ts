@@ -145,13 +145,16 @@ function printInspection(result: Inspection): void {
   console.log(`answer: ${result.answer || '(none)'}${verdict}`);
   if (result.node_values) {
     const ks = result.node_values.nodes[0]?.values.length ?? 0;
-    console.log(`node values (${result.node_values.format}; value after k = 0..${ks - 1} thoughts):`);
+    const scored = result.node_values.query === 'named_node' ? 'the node named after <eot>, or answered after ###' : 'the next written step';
+    console.log(`node values (${result.node_values.format}; ${scored}; value after k = 0..${ks - 1} thoughts):`);
     const rows = [...result.node_values.nodes].sort((a, b) => (a.depth ?? 99) - (b.depth ?? 99) || a.index - b.index);
     for (const node of rows) {
       const values = node.values.map((v) => v.toFixed(3).padStart(6)).join(' ');
       console.log(`  ${node.node.padEnd(12)} depth ${node.depth ?? '–'} height ${node.height.shortest}/${node.height.longest}${node.on_answer_branch ? ' *' : '  '} ${values}`);
     }
     console.log('  (* on the branch to the answer; height = shortest/longest distance to a leaf)');
+    const frontiers = result.node_values.frontiers.map((nodes, k) => `k=${k}: ${nodes.map((node) => result.node_values!.nodes[node]?.node ?? node).join(' ') || '–'}`);
+    if (frontiers.length > 0) console.log(`  frontier: ${frontiers.join(' · ')}`);
   }
 }
 

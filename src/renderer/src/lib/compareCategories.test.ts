@@ -29,6 +29,8 @@ function file(name: string, accuracy: number, extra: Partial<PredictionFileSumma
     ms_per_question: null,
     categories: counts({ correct_path: Math.round(accuracy * 10), hallucination: 10 - Math.round(accuracy * 10) }),
     first_step: null,
+    frontier: null,
+    by_steps: [],
     problem: null,
     ...extra,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeValue, NodeValues } from '../../../common/inspector';
-import { clampStep, frontierAt, largestValue, nodePaint, shortValue, valueByHeight, valuesAt, valueSteps } from './nodeValues';
+import { clampStep, frontierAt, frontierDepth, largestValue, nodePaint, shortValue, valueByHeight, valueMeaning, valuesAt, valueSteps } from './nodeValues';
 import { valueColor } from './valueScale';
 
 const node = (index: number, depth: number | null, onBranch: boolean, values: number[], height = 1): NodeValue => ({
@@ -14,7 +14,9 @@ const node = (index: number, depth: number | null, onBranch: boolean, values: nu
 
 const VALUES: NodeValues = {
   format: 'edge_tokens',
+  query: 'next_step',
   prefixes: ['', '', ''],
+  frontiers: [],
   nodes: [node(0, 0, true, [0.9, 0.1, 0.0], 2), node(1, 1, true, [0.05, 0.7, 0.2], 1), node(2, 1, false, [0.05, 0.2, 0.1], 1), node(3, 2, true, [0, 0, 0.7], 0), node(4, null, false, [0, 0, 0], 0)],
 };
 
@@ -36,6 +38,20 @@ describe('node values', () => {
     expect([...frontierAt(VALUES, 1)]).toEqual([1, 2]);
     expect([...frontierAt(VALUES, 2)]).toEqual([3]);
     expect([...frontierAt(VALUES, 3)]).toEqual([]);
+  });
+
+  it('rings the frontier the host gives, which for a frontier-supervised model is k + 1 edges away, and says what a value measures', () => {
+    // Node 3 is two edges from the entity; a host's walk frontier may also hold a node with a shorter path (here 2).
+    const named: NodeValues = { ...VALUES, query: 'named_node', prefixes: ['', '', '###'], frontiers: [[1, 2], [2, 3], []] };
+    expect([...frontierAt(named, 1)]).toEqual([2, 3]);
+    expect([...frontierAt(named, 2)]).toEqual([]);
+    expect([frontierDepth(0, 'named_node'), frontierDepth(2, 'named_node'), frontierDepth(0), frontierDepth(2)]).toEqual([1, 3, 1, 2]);
+    // Without the host's list, depths stand in: k + 1 edges for a named node.
+    expect([...frontierAt({ ...named, frontiers: [] }, 1)]).toEqual([3]);
+    expect(nodePaint(named, 5, 1, 'light', '#ccc').outlined).toEqual([false, false, true, true, false]);
+    expect(valueMeaning(named, 1)).toBe('value: how likely the model names the node after 1 thought and <eot>');
+    expect(valueMeaning(named, 2)).toBe('value: how likely the model answers the node after 2 thoughts and <eot> ###');
+    expect(valueMeaning(VALUES, 0)).toBe('value: how likely the first written step after 0 thoughts and <eot> is about the node');
   });
 
   it('paints nodes with the value scale and changes colours with k', () => {

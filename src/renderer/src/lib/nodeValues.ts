@@ -31,14 +31,24 @@ export function valuesAt(values: NodeValues, nodeCount: number, k: number): Arra
  * about: after k ≥ 1 thoughts the step's subject (the node reached after k steps), with k = 0 the
  * first step's object (the entity's child). So k = 0 and k = 1 both score the entity's children.
  */
-export function frontierDepth(k: number): number {
-  return Math.max(1, k);
+export function frontierDepth(k: number, query: NodeValues['query'] = 'next_step'): number {
+  // A frontier-supervised model is trained to name a node k + 1 edges away after k thoughts.
+  return query === 'named_node' ? k + 1 : Math.max(1, k);
 }
 
-/** The frontier after k thoughts: the nodes `frontierDepth(k)` edges from the entity, where a breadth-first search would stand. */
+/** The frontier after k thoughts as the host rings it, else the nodes `frontierDepth(k)` edges from the entity. */
 export function frontierAt(values: NodeValues, k: number): Set<number> {
-  const depth = frontierDepth(k);
+  const given = values.frontiers[k];
+  if (given !== undefined) return new Set(given);
+  const depth = frontierDepth(k, values.query);
   return new Set(values.nodes.filter((node) => node.depth === depth).map((node) => node.index));
+}
+
+/** What a value after k thoughts measures, for the legend. */
+export function valueMeaning(values: NodeValues, k: number): string {
+  const after = `${k} thought${k === 1 ? '' : 's'} and <eot>`;
+  if (values.query === 'next_step') return `value: how likely the first written step after ${after} is about the node`;
+  return values.prefixes[k] ? `value: how likely the model answers the node after ${after} ${values.prefixes[k]}` : `value: how likely the model names the node after ${after}`;
 }
 
 /** The largest node value after k thoughts (0 when there is none). */

@@ -69,6 +69,8 @@ const analysis = (id: string, name: string, method: string, categories: Category
       ms_per_question: null,
       categories,
       first_step: null,
+      frontier: null,
+      by_steps: [],
       problem: null,
     },
   ],

@@ -1,0 +1,65 @@
+/**
+ * Node values of a frontier-supervised model: a tiny run trained by the real engine with
+ * `frontier_supervision`, exported, and inspected on onnxruntime-node. Before its last stage such
+ * a model names a node after `<eot>` rather than writing a step, so its values score node names
+ * (against the engine's own probabilities after `<eot>`) and its graph rings the walk frontier.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InspectRecord } from '../../common/inspector.js';
+import { readDataset } from '../datasets/records.js';
+import { tempDir } from '../testing/fixtures.js';
+import { loadBundle, type LoadedBundle } from './bundle.js';
+import { ANSWER_MARKER } from './graphValues.js';
+import { OnnxDecoder } from './onnxDecoder.js';
+import { referenceInspections, trainAndExport, type TrainedBundle } from './testing.js';
+import { inspect } from './thoughtLoop.js';
+
+const TOLERANCE = 1e-4;
+const home = tempDir('coconut-frontier-values-');
+let trained: TrainedBundle;
+let bundle: LoadedBundle;
+let decoder: OnnxDecoder;
+let records: (InspectRecord & { frontiers?: number[][] })[];
+
+beforeAll(async () => {
+  trained = await trainAndExport(home.path, { frontier_supervision: true, frontier_thought_labels: true });
+  bundle = loadBundle(trained.bundleDir);
+  decoder = await OnnxDecoder.open(bundle.dir, bundle.manifest, { threads: 1 });
+  records = await readDataset(trained.valPath);
+}, 300_000);
+
+afterAll(async () => {
+  await decoder?.release();
+  home.remove();
+});
+
+describe('node values of a frontier-supervised model', () => {
+  it("score each node's name after <eot> as the engine's probabilities give it, then after the answer marker, and ring the walk frontier", async () => {
+    expect(bundle.manifest.frontier_supervision).toBe(true);
+    expect(bundle.manifest.max_latent_stage).toBe(2);
+    // Questions of three steps or more name nodes after 0 and 1 thoughts and answer after 2.
+    const index = records.findIndex((record) => (record.steps?.length ?? 0) >= 3);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const record = records[index]!;
+    const k = 2;
+    const [reference] = await referenceInspections(join(trained.runDir, 'checkpoints', 'best.pt'), [{ question: record.question, thoughts: k, cache: true }]);
+    const ours = await inspect(bundle, decoder, { record, thoughts: k, top: 5, cache: true });
+    const values = ours.node_values!;
+    expect(values.query).toBe('named_node');
+    expect(values.prefixes).toEqual(['', '', ANSWER_MARKER]);
+    expect(values.frontiers).toEqual([0, 1, 2].map((j) => record.frontiers![j] ?? []));
+    const symbols = record.idx_to_symbol!;
+    for (const j of [0, 1]) {
+      symbols.forEach((symbol, node) => {
+        const id = bundle.tokenizer.tokenToId(symbol);
+        expect(id, `node ${symbol} in the vocabulary`).toBeDefined();
+        const expected = reference!.eot_probs[j]![id!]!;
+        const actual = values.nodes[node]!.values[j]!;
+        expect(Math.abs(actual - expected), `node ${symbol} at k=${j}: ${actual} vs ${expected}`).toBeLessThanOrEqual(TOLERANCE);
+      });
+    }
+    // After the marker (fed as its own tokens: `answering` in thoughtLoop.ts) the values are one distribution over the names.
+    expect(values.nodes.reduce((sum, node) => sum + node.values[k]!, 0)).toBeLessThanOrEqual(1 + TOLERANCE);
+  }, 120_000);
+});

@@ -92,9 +92,10 @@ export const BundleManifestSchema = z.object({
   /**
    * Trained with frontier supervision: before its last stage the model names one node after
    * `<eot>` (a node k + 1 edges from the entity after k thoughts) instead of writing a step.
-   * Bundles exported before the key existed read as false.
+   * Null in bundles exported before the key existed: read as false, and a run's such bundle
+   * counts as stale (`isStale`), so that it is exported again with the key.
    */
-  frontier_supervision: z.boolean().default(false),
+  frontier_supervision: z.boolean().nullable().default(null),
   max_new_tokens: z.number().int().positive(),
   source: z.object({
     run_id: z.string().nullable(),

@@ -57,8 +57,10 @@ describe("a run's checkpoints", () => {
     const file = checkpoint('best.pt');
     const source = { checkpoint_path: file, checkpoint_bytes: 7, checkpoint_mtime_ms: 1_700_000_000_000 };
     utimesSync(file, new Date(source.checkpoint_mtime_ms), new Date(source.checkpoint_mtime_ms));
-    const manifest = { source } as unknown as BundleManifest;
+    const manifest = { source, frontier_supervision: false } as unknown as BundleManifest;
     expect(isStale(manifest, file)).toBe(false);
+    // A bundle from before the manifest said whether the model is frontier-supervised is exported again.
+    expect(isStale({ ...manifest, frontier_supervision: null }, file)).toBe(true);
     writeFileSync(file, 'retrained');
     expect(isStale(manifest, file)).toBe(true);
   });

@@ -58,7 +58,8 @@ export function bundleDirFor(runDir: string, label: string): string {
 
 /** Whether the bundle was exported from this very checkpoint file, as it is now. */
 export function isStale(manifest: BundleManifest, checkpointFile: string): boolean {
-  if (!existsSync(checkpointFile)) return true;
+  // Exported before the manifest said whether the model was frontier-supervised: its node values would score the wrong thing.
+  if (manifest.frontier_supervision === null || !existsSync(checkpointFile)) return true;
   const info = statSync(checkpointFile);
   return (
     resolve(manifest.source.checkpoint_path) !== resolve(checkpointFile) ||

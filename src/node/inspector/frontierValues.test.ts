@@ -7,12 +7,11 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectRecord } from '../../common/inspector.js';
-import { readDataset } from '../datasets/records.js';
 import { tempDir } from '../testing/fixtures.js';
-import { loadBundle, type LoadedBundle } from './bundle.js';
+import type { LoadedBundle } from './bundle.js';
 import { ANSWER_MARKER } from './graphValues.js';
-import { OnnxDecoder } from './onnxDecoder.js';
-import { referenceInspections, trainAndExport, type TrainedBundle } from './testing.js';
+import type { OnnxDecoder } from './onnxDecoder.js';
+import { openTrainedBundle, referenceInspections, type TrainedBundle } from './testing.js';
 import { inspect } from './thoughtLoop.js';
 
 const TOLERANCE = 1e-4;
@@ -23,10 +22,7 @@ let decoder: OnnxDecoder;
 let records: (InspectRecord & { frontiers?: number[][] })[];
 
 beforeAll(async () => {
-  trained = await trainAndExport(home.path, { frontier_supervision: true, frontier_thought_labels: true });
-  bundle = loadBundle(trained.bundleDir);
-  decoder = await OnnxDecoder.open(bundle.dir, bundle.manifest, { threads: 1 });
-  records = await readDataset(trained.valPath);
+  ({ trained, bundle, decoder, records } = await openTrainedBundle(home.path, { frontier_supervision: true, frontier_thought_labels: true }));
 }, 300_000);
 
 afterAll(async () => {

@@ -3,19 +3,18 @@
  * inspected on onnxruntime-node, compared with the engine's own PyTorch loop (`inspect-reference`):
  * the same generated tokens, and probabilities, norms and node values within 1e-4.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InspectRecord, Inspection } from '../../common/inspector.js';
-import { readDataset } from '../datasets/records.js';
+import { runCoconut } from '../testing/cli.js';
 import { tempDir } from '../testing/fixtures.js';
 import { BundleError, loadBundle, type LoadedBundle } from './bundle.js';
 import { graphOf, stepFormat, valueQuery } from './graphValues.js';
 import { ExportJobs } from './exportJobs.js';
 import { InspectorService } from './inspectorService.js';
 import { OnnxDecoder } from './onnxDecoder.js';
-import { referenceInspections, trainAndExport, type ReferenceInspection, type TrainedBundle } from './testing.js';
+import { openTrainedBundle, referenceInspections, type ReferenceInspection, type TrainedBundle } from './testing.js';
 import { inspect, InspectRequestError } from './thoughtLoop.js';
 
 const TOLERANCE = 1e-4;
@@ -26,10 +25,7 @@ let decoder: OnnxDecoder;
 let records: InspectRecord[];
 
 beforeAll(async () => {
-  trained = await trainAndExport(home.path);
-  bundle = loadBundle(trained.bundleDir);
-  decoder = await OnnxDecoder.open(bundle.dir, bundle.manifest, { threads: 1 });
-  records = await readDataset(trained.valPath);
+  ({ trained, bundle, decoder, records } = await openTrainedBundle(home.path));
 }, 300_000);
 
 afterAll(async () => {
@@ -177,15 +173,12 @@ describe('bad input', () => {
   });
 });
 
-/** The real command line, as a user runs it. */
-function coconut(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['bin/coconut.mjs', ...args], { encoding: 'utf8', env: { ...process.env, COCONUT_HOME: home.path } });
-  return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
-}
+/** The real command line, as a user runs it (in a child process the test awaits: a synchronous one would block the test worker for the length of an export). */
+const coconut = (...args: string[]) => runCoconut(args, home.path);
 
 describe('coconut export and coconut inspect', () => {
-  it('inspect --json prints the documented object; a run folder uses its fresh bundle', () => {
-    const { code, stdout, stderr } = coconut('inspect', trained.runDir, '--dataset', trained.valPath, '--index', '0', '--thoughts', '2', '--top', '3', '--json');
+  it('inspect --json prints the documented object; a run folder uses its fresh bundle', async () => {
+    const { code, stdout, stderr } = await coconut('inspect', trained.runDir, '--dataset', trained.valPath, '--index', '0', '--thoughts', '2', '--top', '3', '--json');
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as Inspection;
     expect(result.thoughts).toHaveLength(2);
@@ -201,16 +194,16 @@ describe('coconut export and coconut inspect', () => {
     expect(stderr).not.toMatch(/exporting/); // the bundle from beforeAll was still fresh
   }, 60_000);
 
-  it('export --json writes a bundle where asked and prints its manifest', () => {
+  it('export --json writes a bundle where asked and prints its manifest', async () => {
     const out = join(home.path, 'exported-last');
-    const { code, stdout, stderr } = coconut('export', trained.runDir, '--checkpoint', 'last', '--out', out, '--json');
+    const { code, stdout, stderr } = await coconut('export', trained.runDir, '--checkpoint', 'last', '--out', out, '--json');
     expect(code, stderr).toBe(0);
     const printed = JSON.parse(stdout) as { out: string; manifest: { source: { checkpoint: string }; method: string } };
     expect(printed.out).toBe(out);
     expect(printed.manifest.source.checkpoint).toBe('last');
     expect(printed.manifest.method).toBe('coconut');
     expect(existsSync(join(out, 'decoder.onnx'))).toBe(true);
-    const progress = coconut('export', trained.runDir, '--checkpoint', 'epoch-1', '--out', join(home.path, 'exported-1'));
+    const progress = await coconut('export', trained.runDir, '--checkpoint', 'epoch-1', '--out', join(home.path, 'exported-1'));
     expect(progress.code, progress.stderr).toBe(0);
     expect(progress.stderr.split('\n').filter((line) => /^ {2}\[\d\/\d\] /.test(line)).map((line) => line.trim())).toEqual([
       '[1/6] load',
@@ -221,22 +214,22 @@ describe('coconut export and coconut inspect', () => {
       '[6/6] verify',
     ]);
     expect(progress.stdout).toMatch(/^wrote .*exported-1 \(gpt2, 2 layers, coconut, 0 thoughts at stage 0\)$/m);
-    const human = coconut('inspect', out, '--question', (records[0] as InspectRecord).question, '--thoughts', '1');
+    const human = await coconut('inspect', out, '--question', (records[0] as InspectRecord).question, '--thoughts', '1');
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^thought 1: /m);
     expect(human.stdout).toMatch(/^answer: /m);
   }, 120_000);
 
-  it('says what is wrong in one line, with a non-zero exit code', () => {
-    const beyond = coconut('inspect', trained.bundleDir, '--question', 'x', '--thoughts', '40');
+  it('says what is wrong in one line, with a non-zero exit code', async () => {
+    const beyond = await coconut('inspect', trained.bundleDir, '--question', 'x', '--thoughts', '40');
     expect(beyond.code).toBe(1);
     expect(beyond.stderr.trim()).toMatch(/^coconut: k = 40 is beyond the inspector's cap of 32 thoughts$/);
-    const noQuestion = coconut('inspect', trained.bundleDir);
+    const noQuestion = await coconut('inspect', trained.bundleDir);
     expect(noQuestion.stderr.trim()).toBe('coconut: give the question: --question TEXT, or --dataset FILE --index I');
-    const noRun = coconut('export', join(home.path, 'no-such-run'));
+    const noRun = await coconut('export', join(home.path, 'no-such-run'));
     expect(noRun.code).toBe(1);
     expect(noRun.stderr).toMatch(/is neither a run id .* nor a run folder/);
-    const index = coconut('inspect', trained.bundleDir, '--dataset', trained.valPath, '--index', '999');
+    const index = await coconut('inspect', trained.bundleDir, '--dataset', trained.valPath, '--index', '999');
     expect(index.stderr.trim()).toMatch(/^coconut: --index 999: .* has 12 records \(0–11\)$/);
   }, 60_000);
 });

@@ -9,7 +9,11 @@ import { stringify } from 'yaml';
 import { runEnginePython } from '../engine/launcher.js';
 import { generateDatasetFile } from '../datasets/generate.js';
 import { getGenerator, resolveGeneratorParams } from '../datasets/generators.js';
+import type { InspectRecord } from '../../common/inspector.js';
+import { readDataset } from '../datasets/records.js';
+import { loadBundle, type LoadedBundle } from './bundle.js';
 import { ExportJobs } from './exportJobs.js';
+import { OnnxDecoder } from './onnxDecoder.js';
 import { startExport } from './runInspection.js';
 import { resolveCheckpoint } from './runTargets.js';
 
@@ -78,6 +82,17 @@ export async function trainAndExport(dir: string, configOverrides: Record<string
   const job = await done;
   if (job.status !== 'completed' || !job.out) throw new Error(`export failed: ${job.error}`);
   return { runDir, bundleDir: job.out, valPath, checkpoint: ref.file };
+}
+
+/** A tiny run trained and exported (`trainAndExport`), its bundle open on a one-thread decoder, and its validation records. */
+export async function openTrainedBundle(
+  dir: string,
+  configOverrides: Record<string, unknown> = {},
+): Promise<{ trained: TrainedBundle; bundle: LoadedBundle; decoder: OnnxDecoder; records: InspectRecord[] }> {
+  const trained = await trainAndExport(dir, configOverrides);
+  const bundle = loadBundle(trained.bundleDir);
+  const decoder = await OnnxDecoder.open(bundle.dir, bundle.manifest, { threads: 1 });
+  return { trained, bundle, decoder, records: await readDataset(trained.valPath) };
 }
 
 /** What `python -m coconut_engine inspect-reference` (reference.py) computes for one question. */

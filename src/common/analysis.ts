@@ -102,7 +102,11 @@ export const PredictionFileSummarySchema = z.object({
   mean_new_tokens: z.number().nonnegative().nullable(),
   mean_forward_passes: z.number().nonnegative().nullable(),
   ms_per_question: z.number().nonnegative().nullable(),
-  /** Null when the dataset's records carry no graph (categories need one). */
+  /**
+   * Null when the dataset's records carry no graph (categories need one), or when no question was
+   * answered with a written path (a frontier-supervised stage names a node instead; such questions
+   * are left out of the counts, which then add up to fewer than `total`).
+   */
   categories: CategoryCountsSchema.nullable(),
   /** Null with the categories. */
   first_step: FirstStepSplitSchema.nullable(),

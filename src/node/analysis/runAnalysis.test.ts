@@ -127,6 +127,13 @@ describe('run analysis API', () => {
     const [stage, last] = analysis.files;
     expect(stage!.frontier).toEqual({ named: 6, on_frontier: expectedOn });
     expect(last!.frontier).toBeNull();
+    // Named nodes are no written paths: only the one answer is classified, and a stage of names alone has no categories.
+    expect(stage!.categories).toMatchObject({ correct_label: 1, hallucination: 0 });
+    const sum = (counts: Record<string, number> | null) => Object.values(counts ?? {}).reduce((a, b) => a + b, 0);
+    expect(sum(stage!.categories)).toBe(1);
+    const namesOnly = runWith({ 'epoch-1.jsonl': stageRows.slice(0, 6) }, valPath, { frontier_supervision: true });
+    expect((await api.call('analysis.run', { id: namesOnly.id })).files[0]).toMatchObject({ categories: null, frontier: { named: 6 } });
+    expect((await api.call('analysis.questions', { id: frontierRun.id, file: 'epoch-2.jsonl', category: 'hallucination' })).total).toBe(0);
 
     const bySteps = new Map<number, { steps: number; total: number; correct: number }>();
     for (const entry of stageRows) {
@@ -149,7 +156,10 @@ describe('run analysis API', () => {
 
     // The same outputs from a run without frontier supervision: no named-node share.
     const plainRun = runWith({ 'epoch-2.jsonl': stageRows });
-    expect((await api.call('analysis.run', { id: plainRun.id })).files[0]).toMatchObject({ frontier: null, by_steps: stage!.by_steps });
+    const plain = (await api.call('analysis.run', { id: plainRun.id })).files[0]!;
+    expect(plain).toMatchObject({ frontier: null, by_steps: stage!.by_steps });
+    expect(sum(plain.categories)).toBe(7);
+    expect((await api.call('analysis.questions', { id: plainRun.id, category: 'hallucination' })).total).toBeGreaterThan(0);
   });
 
   it('lists one category’s questions with the verdict that explains them, or chosen records in order', async () => {

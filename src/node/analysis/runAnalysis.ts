@@ -187,8 +187,12 @@ export class RunAnalyser {
     const bySteps = stepsTallies(rows, records);
     if (!graph) return { ...figures, categories: null, first_step: null, frontier: null, by_steps: bySteps, problem };
     const categories = emptyCounts();
-    for (const { verdict } of this.predictions.analysed(path, records, graph)) {
-      if (verdict) categories[verdict.category] += 1;
+    let classified = 0;
+    for (const { verdict, text } of this.predictions.analysed(path, records, graph)) {
+      // A node named by a frontier-supervised stage is no written path: it has no category.
+      if (!verdict || (frontier && namedWord(text) !== null)) continue;
+      categories[verdict.category] += 1;
+      classified += 1;
     }
     const firstStep = { choice: { total: 0, correct: 0 }, direct: { total: 0, correct: 0 } };
     const choices = this.firstStepChoices(records);
@@ -198,7 +202,7 @@ export class RunAnalyser {
       if (row.correct) tally.correct += 1;
     }
     const naming = frontier ? frontierNaming(rows, records, this.recordFrontiers(records)) : null;
-    return { ...figures, categories, first_step: firstStep, frontier: naming, by_steps: bySteps, problem: null };
+    return { ...figures, categories: classified > 0 ? categories : null, first_step: firstStep, frontier: naming, by_steps: bySteps, problem: null };
   }
 
   /** One file's questions with their verdicts: filtered by category, right/wrong and record indices, then paged. */
@@ -227,7 +231,10 @@ export class RunAnalyser {
       chosen = options.indices.map((idx) => byIdx.get(idx)).filter((row): row is AnalysedQuestion => row !== undefined);
     }
     chosen = chosen.filter((row) => options.filter === 'all' || row.correct === (options.filter === 'right'));
-    if (options.category) chosen = chosen.filter((row) => row.verdict?.category === options.category);
+    if (options.category) {
+      const frontier = this.trainsFrontier(id);
+      chosen = chosen.filter((row) => row.verdict?.category === options.category && !(frontier && namedWord(row.text) !== null));
+    }
     return page(file, chosen, options);
   }
 

@@ -13,7 +13,7 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { CATEGORY_TITLES, classifyPath, graphProblem, PATH_CATEGORIES, type PathCategory, type PathVerdict } from '../../analysis/pathClassifier.js';
 import cliProgress from 'cli-progress';
-import type { CategoryCounts, NodeValueAggregate, RunAnalysis } from '../../../common/analysis.js';
+import type { NodeValueAggregate, RunAnalysis } from '../../../common/analysis.js';
 import type { NodeValues } from '../../../common/inspector.js';
 import { aggregateNodeValues } from '../../analysis/nodeValueAggregate.js';
 import { RunAnalyser } from '../../analysis/runAnalysis.js';
@@ -185,9 +185,14 @@ export function formatRunAnalysis(analysis: RunAnalysis): string {
       fixed(file.mean_new_tokens).padStart(6),
       fixed(file.mean_forward_passes).padStart(6),
     ];
-    if (file.categories) cells.push(...PATH_CATEGORIES.map((category) => pct((file.categories as CategoryCounts)[category] / Math.max(1, file.total)).padStart(7)));
+    const categories = file.categories;
+    if (categories) {
+      // Over the questions classified: a frontier-supervised stage's named nodes are not.
+      const classified = PATH_CATEGORIES.reduce((sum, category) => sum + categories[category], 0);
+      cells.push(...PATH_CATEGORIES.map((category) => pct(categories[category] / Math.max(1, classified)).padStart(7)));
+    } else if (file.first_step) cells.push(...PATH_CATEGORIES.map(() => '–'.padStart(7)));
     if (file.first_step) cells.push(...[file.first_step.choice, file.first_step.direct].map((tally) => (tally.total ? pct(tally.correct / tally.total) : '–').padStart(7)));
-    if (frontier && file.categories) cells.push((file.frontier ? pct(file.frontier.on_frontier / file.frontier.named) : '–').padStart(7));
+    if (frontier && file.first_step) cells.push((file.frontier ? pct(file.frontier.on_frontier / file.frontier.named) : '–').padStart(7));
     lines.push(cells.join(' ') + (file.problem ? `  (${file.problem})` : ''));
   }
   if (!analysis.graph) lines.push('(no path categories: the dataset has no graph records)');

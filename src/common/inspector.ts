@@ -159,8 +159,8 @@ export type NodeValue = z.infer<typeof NodeValueSchema>;
 /**
  * What a node's value after k thoughts scores: `next_step`, how likely the first written step
  * after `<eot>` is about the node (the paper's node value); `named_node`, for a frontier-supervised
- * model, how likely it names the node after `<eot>` (before its last stage) or after the answer
- * marker (from its last stage on).
+ * model, how likely it names the node after `<eot>`, alone (as its stages before the last are
+ * trained to) or as the answer after `###` (as its last stage is), the two summed.
  */
 export const NODE_VALUE_QUERIES = ['next_step', 'named_node'] as const;
 export type NodeValueQuery = (typeof NODE_VALUE_QUERIES)[number];

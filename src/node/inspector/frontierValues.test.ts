@@ -31,10 +31,8 @@ afterAll(async () => {
 });
 
 describe('node values of a frontier-supervised model', () => {
-  it("score each node's name after <eot> as the engine's probabilities give it, then after the answer marker, and ring the walk frontier", async () => {
+  it("score each node's name after <eot>, alone as the engine's probabilities give it or as the answer after the marker, and ring the walk frontier", async () => {
     expect(bundle.manifest.frontier_supervision).toBe(true);
-    expect(bundle.manifest.max_latent_stage).toBe(2);
-    // Questions of three steps or more name nodes after 0 and 1 thoughts and answer after 2.
     const index = records.findIndex((record) => (record.steps?.length ?? 0) >= 3);
     expect(index).toBeGreaterThanOrEqual(0);
     const record = records[index]!;
@@ -43,19 +41,20 @@ describe('node values of a frontier-supervised model', () => {
     const ours = await inspect(bundle, decoder, { record, thoughts: k, top: 5, cache: true });
     const values = ours.node_values!;
     expect(values.query).toBe('named_node');
-    expect(values.prefixes).toEqual(['', '', ANSWER_MARKER]);
+    expect(values.prefixes).toEqual(['', '', '']);
     expect(values.frontiers).toEqual([0, 1, 2].map((j) => record.frontiers![j] ?? []));
-    const symbols = record.idx_to_symbol!;
-    for (const j of [0, 1]) {
-      symbols.forEach((symbol, node) => {
+    const marker = bundle.tokenizer.tokenToId(ANSWER_MARKER)!;
+    for (let j = 0; j <= k; j++) {
+      const afterEot = reference!.eot_probs[j]!;
+      record.idx_to_symbol!.forEach((symbol, node) => {
         const id = bundle.tokenizer.tokenToId(symbol);
         expect(id, `node ${symbol} in the vocabulary`).toBeDefined();
-        const expected = reference!.eot_probs[j]![id!]!;
-        const actual = values.nodes[node]!.values[j]!;
-        expect(Math.abs(actual - expected), `node ${symbol} at k=${j}: ${actual} vs ${expected}`).toBeLessThanOrEqual(TOLERANCE);
+        // The name alone is the engine's probability after <eot>; the answer adds p(###) times p(name | ###), at most p(###).
+        const alone = afterEot[id!]!;
+        const value = values.nodes[node]!.values[j]!;
+        expect(value, `node ${symbol} at k=${j}`).toBeGreaterThanOrEqual(alone - TOLERANCE);
+        expect(value, `node ${symbol} at k=${j}`).toBeLessThanOrEqual(alone + afterEot[marker]! + TOLERANCE);
       });
     }
-    // After the marker (fed as its own tokens: `answering` in thoughtLoop.ts) the values are one distribution over the names.
-    expect(values.nodes.reduce((sum, node) => sum + node.values[k]!, 0)).toBeLessThanOrEqual(1 + TOLERANCE);
   }, 120_000);
 });

@@ -114,18 +114,16 @@ describe('step formats and value queries', () => {
     expect(valueQuery(graph, 'edge_tokens', 2, tokenizer).continuations[3]).toEqual([tokenizer.encode('9_')]);
   });
 
-  it("named nodes (frontier supervision): each node's own token right after <eot>, or after the answer marker once the model answers", () => {
+  it("named nodes (frontier supervision): each node's own token after <eot>, and the answer marker then the token", () => {
     const tokenizer = wordTokenizer(['###', '7', '2', '5', '9', '4', '8', '7_2', '2_9']);
     const graph = graphOf({ ...record, idx_to_symbol: ['7', '2', '5', '9', '4', '8'], steps: ['7_2', '2_9'] })!;
-    const naming = namedNodeQuery(graph, false, tokenizer);
-    expect([naming.prefix, naming.prefixIds]).toEqual(['', []]);
-    expect(naming.continuations).toEqual(['7', '2', '5', '9', '4', '8'].map((symbol) => [[tokenizer.tokenToId(symbol)]]));
-    const answering = namedNodeQuery(graph, true, tokenizer);
-    expect([answering.prefix, answering.prefixIds]).toEqual([ANSWER_MARKER, [tokenizer.tokenToId('###')]]);
-    expect(answering.continuations).toEqual(naming.continuations);
+    const query = namedNodeQuery(graph, tokenizer);
+    expect([query.prefix, query.prefixIds]).toEqual(['', []]);
+    const marker = tokenizer.tokenToId(ANSWER_MARKER)!;
+    expect(query.continuations).toEqual(['7', '2', '5', '9', '4', '8'].map((symbol) => [[tokenizer.tokenToId(symbol)], [marker, tokenizer.tokenToId(symbol)]]));
     // A node the vocabulary lacks cannot be named: the unknown token would stand for every such word.
     const partial = wordTokenizer(['###', '7', '2']);
     const unknown = partial.tokenToId('<|unk|>')!;
-    expect(namedNodeQuery(graph, false, partial, unknown).continuations.map((entry) => entry.length)).toEqual([1, 1, 0, 0, 0, 0]);
+    expect(namedNodeQuery(graph, partial, unknown).continuations.map((entry) => entry.length)).toEqual([2, 2, 0, 0, 0, 0]);
   });
 });

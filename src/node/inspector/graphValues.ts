@@ -13,11 +13,13 @@
  * token that leaves the node (k ≥ 1) or score the token from the entity to it (k = 0); a subword
  * tokenizer that spells an edge in several tokens scores the text "3_" (k ≥ 1) or "{entity}_3\n".
  *
- * A frontier-supervised model (config `frontier_supervision`) writes no step before its last stage:
- * after k thoughts and `<eot>` it names one node (trained: a node k + 1 edges from the entity) and
- * stops, and from its last stage on it answers after `###`. Its values (`namedNodeQuery`) score the
- * node's name itself, right after `<eot>` or after the marker, in the tokens the engine trains it
- * with (the answer's: `frontier.py`'s `node_tokens`).
+ * A frontier-supervised model (config `frontier_supervision`) writes no step: after k thoughts and
+ * `<eot>` it names one node (trained at stage k: a node k + 1 edges from the entity) and stops, or,
+ * from its last stage on, answers after `###`. Its values (`namedNodeQuery`) score the node's name
+ * either way: the name right after `<eot>`, plus the marker then the name, in the tokens the engine
+ * trains it with (the answer's: `frontier.py`'s `node_tokens`). Both, because a checkpoint of the
+ * last stage may answer where an earlier stage named a node, and which it does after k thoughts is
+ * what the inspector is there to show.
  *
  * Pure: graph facts and the token sequences to score; the decoder runs elsewhere.
  */
@@ -150,22 +152,19 @@ export function valueQuery(graph: GraphQuestion, format: StepFormat, k: number, 
 export const ANSWER_MARKER = '###';
 
 /**
- * Named-node values of a frontier-supervised model after k thoughts: no prefix before its last
- * stage (`answering` false: it names a node right after `<eot>`), the answer marker from then on;
- * each node scored by its name in the tokens it gets after the marker (its own where the marker
- * does not tokenize apart), as the engine's `node_tokens` writes it.
+ * Named-node values of a frontier-supervised model: after `<eot>`, each node's name alone (in the
+ * tokens it gets after the marker, or its own where the marker does not tokenize apart, as the
+ * engine's `node_tokens` writes it) and `### name` (the answer), summed.
  */
-export function namedNodeQuery(graph: GraphQuestion, answering: boolean, tokenizer: Pick<QueryTokenizer, 'encode'>, unknownId: number | null = null): ValueQuery {
+export function namedNodeQuery(graph: GraphQuestion, tokenizer: Pick<QueryTokenizer, 'encode'>, unknownId: number | null = null): ValueQuery {
   const marker = tokenizer.encode(ANSWER_MARKER);
-  const nameTokens = (symbol: string): number[] => {
+  const continuations = graph.symbols.map((symbol) => {
     const asAnswer = tokenizer.encode(`${ANSWER_MARKER} ${symbol}`);
     const apart = asAnswer.length > marker.length && marker.every((id, i) => asAnswer[i] === id);
-    return apart ? asAnswer.slice(marker.length) : tokenizer.encode(symbol);
-  };
-  const continuations = graph.symbols.map((symbol) => {
-    const tokens = nameTokens(symbol);
+    const name = apart ? asAnswer.slice(marker.length) : tokenizer.encode(symbol);
     // A name the vocabulary reads as unknown cannot be named: the unknown token stands for every such word.
-    return tokens.length > 0 && !tokens.includes(unknownId as number) ? [tokens] : [];
+    if (name.length === 0 || name.includes(unknownId as number)) return [];
+    return [name, [...marker, ...name]];
   });
-  return answering ? { prefix: ANSWER_MARKER, prefixIds: marker, continuations } : { prefix: '', prefixIds: [], continuations };
+  return { prefix: '', prefixIds: [], continuations };
 }

@@ -295,14 +295,8 @@ async function computeNodeValues(
   const tokenizer = bundle.tokenizer;
   const values: number[][] = graph.symbols.map(() => []);
   const queryTokenizer = { encode: (text: string) => tokenizer.encode(text), vocabSize: tokenizer.vocabSize, idToToken: (id: number) => tokenizer.idToToken(id), tokenToId: (t: string) => tokenizer.tokenToId(t) };
-  const { manifest } = bundle;
-  const query = manifest.frontier_supervision ? 'named_node' : 'next_step';
-  // Stage j (j·c thoughts) names a node until it reaches the last stage or the question's steps; then it answers.
-  const answering = (k: number): boolean => {
-    const stage = Math.floor(k / Math.max(1, manifest.c_thought));
-    return stage >= manifest.max_latent_stage || (graph.steps.length > 0 && stage >= graph.steps.length);
-  };
-  const queries = pasts.map((_, j) => (query === 'named_node' ? namedNodeQuery(graph, answering(j), queryTokenizer, tokenizer.unkId) : valueQuery(graph, format, j, queryTokenizer)));
+  const query = bundle.manifest.frontier_supervision ? 'named_node' : 'next_step';
+  const queries = pasts.map((_, j) => (query === 'named_node' ? namedNodeQuery(graph, queryTokenizer, tokenizer.unkId) : valueQuery(graph, format, j, queryTokenizer)));
   const fed = queries.map((query) => [...closing, ...query.prefixIds.map(embed)]);
   // The distribution after each k's forced <eot> and prefix: one batched pass over the longest
   // context when the cache is on (every shorter one is a prefix of it), else a pass per k.

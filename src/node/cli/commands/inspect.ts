@@ -145,7 +145,7 @@ function printInspection(result: Inspection): void {
   console.log(`answer: ${result.answer || '(none)'}${verdict}`);
   if (result.node_values) {
     const ks = result.node_values.nodes[0]?.values.length ?? 0;
-    const scored = result.node_values.query === 'named_node' ? 'the node named after <eot>, or answered after ###' : 'the next written step';
+    const scored = result.node_values.query === 'named_node' ? 'the node named after <eot>, alone or as the answer after ###' : 'the next written step';
     console.log(`node values (${result.node_values.format}; ${scored}; value after k = 0..${ks - 1} thoughts):`);
     const rows = [...result.node_values.nodes].sort((a, b) => (a.depth ?? 99) - (b.depth ?? 99) || a.index - b.index);
     for (const node of rows) {

@@ -42,15 +42,14 @@ describe('node values', () => {
 
   it('rings the frontier the host gives, which for a frontier-supervised model is k + 1 edges away, and says what a value measures', () => {
     // Node 3 is two edges from the entity; a host's walk frontier may also hold a node with a shorter path (here 2).
-    const named: NodeValues = { ...VALUES, query: 'named_node', prefixes: ['', '', '###'], frontiers: [[1, 2], [2, 3], []] };
+    const named: NodeValues = { ...VALUES, query: 'named_node', frontiers: [[1, 2], [2, 3], []] };
     expect([...frontierAt(named, 1)]).toEqual([2, 3]);
     expect([...frontierAt(named, 2)]).toEqual([]);
     expect([frontierDepth(0, 'named_node'), frontierDepth(2, 'named_node'), frontierDepth(0), frontierDepth(2)]).toEqual([1, 3, 1, 2]);
     // Without the host's list, depths stand in: k + 1 edges for a named node.
     expect([...frontierAt({ ...named, frontiers: [] }, 1)]).toEqual([3]);
     expect(nodePaint(named, 5, 1, 'light', '#ccc').outlined).toEqual([false, false, true, true, false]);
-    expect(valueMeaning(named, 1)).toBe('value: how likely the model names the node after 1 thought and <eot>');
-    expect(valueMeaning(named, 2)).toBe('value: how likely the model answers the node after 2 thoughts and <eot> ###');
+    expect(valueMeaning(named, 1)).toBe('value: how likely the model names the node after 1 thought and <eot>, alone or as the answer after ###');
     expect(valueMeaning(VALUES, 0)).toBe('value: how likely the first written step after 0 thoughts and <eot> is about the node');
   });
 

@@ -48,7 +48,7 @@ export function frontierAt(values: NodeValues, k: number): Set<number> {
 export function valueMeaning(values: NodeValues, k: number): string {
   const after = `${k} thought${k === 1 ? '' : 's'} and <eot>`;
   if (values.query === 'next_step') return `value: how likely the first written step after ${after} is about the node`;
-  return values.prefixes[k] ? `value: how likely the model answers the node after ${after} ${values.prefixes[k]}` : `value: how likely the model names the node after ${after}`;
+  return `value: how likely the model names the node after ${after}, alone or as the answer after ###`;
 }
 
 /** The largest node value after k thoughts (0 when there is none). */

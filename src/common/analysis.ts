@@ -108,7 +108,7 @@ export const PredictionFileSummarySchema = z.object({
    * are left out of the counts, which then add up to fewer than `total`).
    */
   categories: CategoryCountsSchema.nullable(),
-  /** Null with the categories. */
+  /** Null when the dataset's records carry no graph. */
   first_step: FirstStepSplitSchema.nullable(),
   /** Null unless the run trains with frontier supervision and some question was answered by naming a node. */
   frontier: FrontierNamingSchema.nullable(),

@@ -45,6 +45,17 @@ describe('node value aggregates', () => {
     expect(aggregate.by_height.filter((row) => row.k === 2)).toHaveLength(2);
   });
 
+  it("reads an inspection at the frontiers it names (a frontier-supervised model's walks of k + 1 edges)", () => {
+    // Named frontiers one edge further than the depth rule: k = 0 → node 1 … k = 1 → node 3.
+    const named: NodeValues = { ...first, query: 'named_node', frontiers: [[1, 2], [3], []] };
+    const aggregate = aggregateNodeValues([named], 2);
+    expect(aggregate.top_cumulative.map((row) => row.top1)).toEqual([0.6, 0.05, 0]);
+    expect(aggregate.by_height.filter((row) => row.k === 1).map((row) => [row.measure, row.height, row.correct_mean])).toEqual([
+      ['longest', 1, 0.05],
+      ['shortest', 0, 0.05],
+    ]);
+  });
+
   it('sums the top-1/2/3 frontier values per question, then averages', () => {
     const aggregate = aggregateNodeValues([first, second], 2);
     const k1 = aggregate.top_cumulative[1]!;

@@ -4,7 +4,9 @@
  * as the next written step would name them); their values are averaged by height (shortest and
  * longest distance to a leaf), split by whether the node lies on the branch to the answer, and
  * the frontier's top-1/2/3 values are summed per question ("how much of the mass sits on the best
- * few nodes"). Pure: the inspections come from the thought inspector.
+ * few nodes"). An inspection that names its frontiers (`NodeValues.frontiers`: for a
+ * frontier-supervised model the nodes a walk of exactly k + 1 edges reaches) is read at those.
+ * Pure: the inspections come from the thought inspector.
  */
 import type { NodeValueAggregate } from '../../common/analysis.js';
 import type { NodeValues } from '../../common/inspector.js';
@@ -29,7 +31,9 @@ export function aggregateNodeValues(inspections: readonly NodeValues[], thoughts
   const tops: { top1: number; top2: number; top3: number; n: number }[] = Array.from({ length: thoughts + 1 }, () => ({ top1: 0, top2: 0, top3: 0, n: 0 }));
   for (const inspection of inspections) {
     for (let k = 0; k <= thoughts; k += 1) {
-      const frontier = inspection.nodes.filter((node) => node.depth === frontierDepth(k) && node.values[k] !== undefined);
+      const given = inspection.frontiers[k];
+      const onFrontier = (node: NodeValues['nodes'][number]) => (given !== undefined ? given.includes(node.index) : node.depth === frontierDepth(k));
+      const frontier = inspection.nodes.filter((node) => onFrontier(node) && node.values[k] !== undefined);
       if (frontier.length === 0) continue;
       for (const node of frontier) {
         const value = node.values[k] as number;

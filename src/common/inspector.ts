@@ -165,6 +165,18 @@ export type NodeValue = z.infer<typeof NodeValueSchema>;
 export const NODE_VALUE_QUERIES = ['next_step', 'named_node'] as const;
 export type NodeValueQuery = (typeof NODE_VALUE_QUERIES)[number];
 
+/**
+ * The depth of the frontier after k thoughts, for graphs where a node's depth is its shortest
+ * distance from the entity. `next_step` scores the node the next written step is about: after
+ * k ≥ 1 thoughts the step's subject (reached after k steps), with k = 0 the first step's object,
+ * so k = 0 and k = 1 both score the entity's children. `named_node`: a frontier-supervised model
+ * is trained to name a node k + 1 edges away after k thoughts (the host rings the walks of exactly
+ * k + 1 edges; this depth is the fallback for inspections without them).
+ */
+export function frontierDepth(k: number, query: NodeValueQuery = 'next_step'): number {
+  return query === 'named_node' ? k + 1 : Math.max(1, k);
+}
+
 export const NodeValuesSchema = z.object({
   /** How steps are written: ProsQA sentences, or the reachability format's edge tokens. */
   format: z.enum(['sentences', 'edge_tokens', 'edge_pairs']),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeValues } from '../../common/inspector.js';
-import { aggregateNodeValues, frontierDepth } from './nodeValueAggregate.js';
+import { frontierDepth } from '../../common/inspector.js';
+import { aggregateNodeValues } from './nodeValueAggregate.js';
 
 function node(index: number, depth: number | null, shortest: number, longest: number, onAnswer: boolean, values: number[]) {
   return { node: `n${index}`, index, height: { shortest, longest }, depth, on_answer_branch: onAnswer, values };
@@ -29,7 +30,7 @@ const second: NodeValues = {
 
 describe('node value aggregates', () => {
   it('scores the root’s children at k = 0 and 1, then the next frontier', () => {
-    expect([0, 1, 2, 3].map(frontierDepth)).toEqual([1, 1, 2, 3]);
+    expect([0, 1, 2, 3].map((k) => frontierDepth(k))).toEqual([1, 1, 2, 3]);
   });
 
   it('averages frontier values by height, split by branch, and never counts unreachable nodes', () => {

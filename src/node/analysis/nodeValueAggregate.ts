@@ -9,14 +9,9 @@
  * Pure: the inspections come from the thought inspector.
  */
 import type { NodeValueAggregate } from '../../common/analysis.js';
-import type { NodeValues } from '../../common/inspector.js';
+import { frontierDepth, type NodeValues } from '../../common/inspector.js';
 
 type HeightMeasure = 'shortest' | 'longest';
-
-/** The depth of the nodes scored after k thoughts. */
-export function frontierDepth(k: number): number {
-  return Math.max(1, k);
-}
 
 interface Bucket {
   correct: number[];
@@ -32,7 +27,7 @@ export function aggregateNodeValues(inspections: readonly NodeValues[], thoughts
   for (const inspection of inspections) {
     for (let k = 0; k <= thoughts; k += 1) {
       const given = inspection.frontiers[k];
-      const onFrontier = (node: NodeValues['nodes'][number]) => (given !== undefined ? given.includes(node.index) : node.depth === frontierDepth(k));
+      const onFrontier = (node: NodeValues['nodes'][number]) => (given !== undefined ? given.includes(node.index) : node.depth === frontierDepth(k, inspection.query));
       const frontier = inspection.nodes.filter((node) => onFrontier(node) && node.values[k] !== undefined);
       if (frontier.length === 0) continue;
       for (const node of frontier) {

@@ -122,6 +122,8 @@ export class RunAnalyser {
   private readonly choices = new WeakMap<readonly DatasetRecord[], boolean[]>();
   /** Per dataset, every record's frontiers (the same). */
   private readonly frontiers = new WeakMap<readonly DatasetRecord[], (readonly (readonly number[])[])[]>();
+  /** Per run, whether it trains with frontier supervision: a run's config is written once, so it is read once, not on every page. */
+  private readonly frontierRuns = new Map<string, boolean>();
 
   constructor(
     private readonly store: RunStore,
@@ -252,10 +254,15 @@ export class RunAnalyser {
 
   /** Whether the run trains with frontier supervision (its config says so; an evaluation run carries the config it evaluated). */
   private trainsFrontier(id: string): boolean {
-    const text = this.store.configTextIfReadable(id);
-    if (text === null) return false;
-    const parsed = parseConfigYaml(text);
-    return parsed.ok && parsed.config.frontier_supervision === true;
+    let frontier = this.frontierRuns.get(id);
+    if (frontier === undefined) {
+      const text = this.store.configTextIfReadable(id);
+      const parsed = text === null ? null : parseConfigYaml(text);
+      frontier = parsed !== null && parsed.ok && parsed.config.frontier_supervision === true;
+      // An unreadable config may be a run still being created: ask again next time.
+      if (text !== null) this.frontierRuns.set(id, frontier);
+    }
+    return frontier;
   }
 
   private isGraph(records: readonly DatasetRecord[]): boolean {

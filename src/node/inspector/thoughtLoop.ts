@@ -13,7 +13,7 @@
  * Every pass reuses the keys/values of the earlier columns (`cache: true`, one column per thought
  * as in model.py) or re-runs the whole sequence (`cache: false`, for comparison and benchmarks).
  */
-import { MAX_INSPECT_THOUGHTS, type InspectRecord, type Inspection, type LensCell, type NodeValue, type ThoughtView } from '../../common/inspector.js';
+import { frontierDepth, MAX_INSPECT_THOUGHTS, type InspectRecord, type Inspection, type LensCell, type NodeValue, type ThoughtView } from '../../common/inspector.js';
 import { hasPauseTokens } from '../../common/methods.js';
 import { buildAdjacency, walkFrontiers } from '../datasets/graph.js';
 import type { LoadedBundle } from './bundle.js';
@@ -342,7 +342,7 @@ async function computeNodeValues(
   });
   const walks = walkFrontiers(buildAdjacency(graph.symbols.length, graph.edges).children, graph.root);
   const frontiers = pasts.map((_, k) =>
-    query === 'named_node' ? [...(walks[k] ?? [])] : nodes.filter((node) => node.depth === Math.max(1, k)).map((node) => node.index),
+    query === 'named_node' ? [...(walks[k] ?? [])] : nodes.filter((node) => node.depth === frontierDepth(k)).map((node) => node.index),
   );
   return { format, query, prefixes, frontiers, nodes };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NodeValue, NodeValues } from '../../../common/inspector';
-import { clampStep, frontierAt, frontierDepth, largestValue, nodePaint, shortValue, valueByHeight, valueMeaning, valuesAt, valueSteps } from './nodeValues';
+import { frontierDepth, type NodeValue, type NodeValues } from '../../../common/inspector';
+import { clampStep, frontierAt, largestValue, nodePaint, shortValue, valueByHeight, valueMeaning, valuesAt, valueSteps } from './nodeValues';
 import { valueColor } from './valueScale';
 
 const node = (index: number, depth: number | null, onBranch: boolean, values: number[], height = 1): NodeValue => ({

@@ -2,7 +2,7 @@
  * The node values of a graph inspection (how strongly the model points at each node after k
  * thoughts) turned into what the graph and the value/height chart draw.
  */
-import type { NodeValues } from '../../../common/inspector';
+import { frontierDepth, type NodeValues } from '../../../common/inspector';
 import type { NodePaint } from './recordGraph';
 import { valueColor } from './valueScale';
 import type { Scheme } from './stageColors';
@@ -24,16 +24,6 @@ export function valuesAt(values: NodeValues, nodeCount: number, k: number): Arra
     if (node.index < nodeCount && value !== undefined) out[node.index] = value;
   }
   return out;
-}
-
-/**
- * The depth of the frontier after k thoughts. The host scores the node the next written step is
- * about: after k ≥ 1 thoughts the step's subject (the node reached after k steps), with k = 0 the
- * first step's object (the entity's child). So k = 0 and k = 1 both score the entity's children.
- */
-export function frontierDepth(k: number, query: NodeValues['query'] = 'next_step'): number {
-  // A frontier-supervised model is trained to name a node k + 1 edges away after k thoughts.
-  return query === 'named_node' ? k + 1 : Math.max(1, k);
 }
 
 /** The frontier after k thoughts as the host rings it, else the nodes `frontierDepth(k)` edges from the entity. */

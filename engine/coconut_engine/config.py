@@ -116,6 +116,8 @@ class RunConfig:
     icot_smoothing: float | None
     frontier_supervision: bool  # coconut / pause_as_thought: stage j names a node j+1 edges from the root (frontier.py)
     frontier_thought_labels: bool  # with frontier_supervision: each step's last thought also names its frontier through the LM head
+    lr_schedule: str  # "constant" (the reference) or "cosine": lr → lr/10 over each stage (schedule.py)
+    warmup_steps: int  # optimizer steps at the start of each stage over which lr rises linearly
 
     @property
     def method(self) -> Method:

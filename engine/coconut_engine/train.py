@@ -55,6 +55,7 @@ from .rundir import (
     write_text_atomically,
 )
 from .runtime import autocast, configure_threads, seed_everything
+from .schedule import lr_at, stage_spans
 from .tokenizer import TextCodec, pretty_json
 
 # `debug: true` trains and evaluates on these many records (quick checks of a config).
@@ -217,6 +218,8 @@ class RunState:
     sharded: bool
     optimizer: torch.optim.Optimizer
     steps_per_epoch: int
+    # Each stage's (first, last) epoch over the whole run: where a step sits for the lr schedule.
+    stage_spans: dict[int, tuple[int, int]]
     started_at: float
     global_step: int = 0
     best_accuracy: float | None = None
@@ -378,6 +381,7 @@ def prepare_run(config: RunConfig, datasets: Datasets, run_dir: Path, events: Ev
         sharded=sharded,
         optimizer=optimizer,
         steps_per_epoch=steps_per_epoch,
+        stage_spans=stage_spans([curriculum.stage_of_epoch(epoch) for epoch in range(config.num_epochs)]),
         started_at=started_at,
         global_step=config.resume * steps_per_epoch,
     )
@@ -520,6 +524,7 @@ def train_step(
         loss_sum += loss.detach()
         n_samples += batch.size
         n_tokens += batch.real_tokens
+    set_lr(state, epoch, stage, epoch_step)
     state.optimizer.step()
     state.optimizer.zero_grad(set_to_none=True)
     state.global_step += 1
@@ -560,6 +565,21 @@ def train_step(
             f"loss {step_loss:.4f} ({n_samples / seconds:.0f} samples/s)"
         )
     return True
+
+
+def set_lr(state: RunState, epoch: int, stage: int, epoch_step: int) -> None:
+    """The schedule's rate for this step (schedule.py): where the step sits in its stage."""
+    config = state.config
+    first, last = state.stage_spans[stage]
+    rate = lr_at(
+        config.lr,
+        config.lr_schedule,
+        config.warmup_steps,
+        (epoch - first) * state.steps_per_epoch + epoch_step - 1,
+        (last - first + 1) * state.steps_per_epoch,
+    )
+    for group in state.optimizer.param_groups:
+        group["lr"] = rate
 
 
 def gradient_sync(trainable: torch.nn.Module, last_micro_step: bool) -> contextlib.AbstractContextManager:

@@ -33,6 +33,8 @@ export const CONFIG_BOUNDS = {
   gradientAccumulation: 4_096,
   /** lr and weight_decay: AdamW diverges long before. */
   optimizerValue: 10,
+  /** warmup_steps: more steps than any run here takes. */
+  warmupSteps: 100_000_000,
   /** seed: what every random generator the engine seeds accepts (2³² − 1). */
   seed: 4_294_967_295,
   /** processes: one per GPU of one machine. */
@@ -136,6 +138,17 @@ export const RunConfigSchema = z
     num_epochs: positiveInt.max(CONFIG_BOUNDS.epochs).default(50).describe('Total epochs.'),
     lr: z.number().positive().max(CONFIG_BOUNDS.optimizerValue).default(1e-4).describe('AdamW learning rate.'),
     weight_decay: z.number().nonnegative().max(CONFIG_BOUNDS.optimizerValue).default(0.01).describe('AdamW weight decay.'),
+    // A workbench extension, kept beside lr: the reference's rate is constant.
+    lr_schedule: z
+      .enum(['constant', 'cosine'])
+      .default('constant')
+      .describe(
+        'How lr moves within each curriculum stage: "constant" (the reference), or "cosine", a half cosine from lr down to lr/10 over the stage\'s optimizer steps, starting again at lr with each stage (a method without stages has one: the whole run).',
+      ),
+    warmup_steps: nonNegativeInt
+      .max(CONFIG_BOUNDS.warmupSteps)
+      .default(0)
+      .describe('Optimizer steps at the start of each stage over which lr rises linearly to its scheduled value (0: none).'),
 
     // ---- workbench extensions ------------------------------------------------------------
     pause_token: z

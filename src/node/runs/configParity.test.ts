@@ -143,7 +143,7 @@ const CONFIG_KEYS = [
   'gradient_accumulation_steps', 'num_epochs', 'lr', 'weight_decay', 'pause_token', 'curriculum', 'device', 'processes',
   'offline_model', 'eval_batch_size', 'max_new_tokens', 'max_val_samples', 'num_threads', 'precision', 'compile', 'workers',
   'eval_stage', 'distributed', 'eval_thoughts', 'icot', 'icot_tokens_per_epoch', 'icot_smoothing', 'frontier_supervision',
-  'frontier_thought_labels',
+  'frontier_thought_labels', 'lr_schedule', 'warmup_steps',
   // Not keys: unknown, misspelt, and odd spellings of keys.
   'num_epoch', 'learning_rate', 'Name', '"lr"', 'yes', '1', 'null', '? lr',
 ] as const;

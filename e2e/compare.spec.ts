@@ -6,6 +6,7 @@
  * question from that list is shown side by side — CoT's written path on the graph, Coconut's node
  * values after exporting its checkpoint from the page. The report and the grid download.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import { startServedWorkbench, type ServedWorkbench } from './serveHost.js';
 import { callApi, createRun, TINY_MODEL, TINY_TRAINING, waitForCompleted, writeGraphDataset } from './tinyRuns.js';
@@ -14,11 +15,13 @@ test.describe.configure({ mode: 'serial' });
 
 let served: ServedWorkbench;
 const ids = { cot: '', coconut: '', evaluation: '' };
+let validPath = '';
 
 test.beforeAll(async () => {
   test.setTimeout(600_000);
   served = await startServedWorkbench();
   const data = writeGraphDataset(served.home, 11, { train: 1000, valid: 16, test: 12 });
+  validPath = data.valid;
   const common = { ...TINY_TRAINING, batch_size_training: 16, train_path: data.train, val_path: data.valid };
   // CoT gets a little more room (4 epochs, a wider layer): enough to write edges, so its paths have something to draw.
   ids.cot = await createRun(served, { name: 'e2e-cot', cot: true, num_epochs: 4, ...common, offline_model: { ...TINY_MODEL, n_embd: 64 } });
@@ -83,6 +86,11 @@ test('CoT and Coconut side by side: grid, curves, category bars, a bar’s quest
   const categories = page.getByTestId('compare-categories');
   await expect(categories).toHaveAttribute('data-bars', '2');
   await expect(page.getByTestId('compare-category-table').locator('tbody tr')).toHaveCount(2);
+  // Accuracy per number of reasoning steps: a column per step count of the validation questions, when they have several.
+  const stepCounts = new Set((JSON.parse(readFileSync(validPath, 'utf8')) as Array<{ steps: string[] }>).map((record) => record.steps.length));
+  const stepsCells = page.getByTestId('compare-category-table').getByTestId('steps-accuracy');
+  await expect(stepsCells).toHaveCount(stepCounts.size > 1 ? 2 * stepCounts.size : 0);
+  if (stepCounts.size > 1) await expect(stepsCells.first()).toHaveText(/^(\d+\.\d % \(\d+\/\d+\)|—)$/);
 
   // A click on CoT's bar lists that category's questions.
   await clickBar(page, 0, 2);

@@ -10,6 +10,9 @@ import {
   defaultFileOf,
   defaultSideFile,
   segmentAt,
+  categoryTableColumns,
+  stepCounts,
+  stepsCell,
 } from './compareCategories';
 
 const counts = (values: Partial<CategoryCounts>): CategoryCounts => ({ ...Object.fromEntries(PATH_CATEGORIES.map((c) => [c, 0])), ...values }) as CategoryCounts;
@@ -128,5 +131,32 @@ describe('series and labels', () => {
   it('tabulates counts with epochs from 1', () => {
     expect(categoryRecords(bars)[0]).toMatchObject({ run_id: 'a', file: 'epoch-3.jsonl', epoch: 3, k: 0, questions: 4, hallucination: 2 });
     expect(categoryRecords(bars)[1]).toMatchObject({ k: 1, epoch: null, correct_label: 3 });
+  });
+});
+
+describe('accuracy per number of reasoning steps', () => {
+  const tallies = (...rows: Array<[number, number, number]>) => rows.map(([steps, total, correct]) => ({ steps, total, correct }));
+  const cot = barsOfRun(analysis('a', 'cot', [file('epoch-2.jsonl', 0.5, { epoch: 1, by_steps: tallies([3, 6, 4], [4, 4, 1]) })]), null);
+  const coco = barsOfRun(analysis('b', 'coconut', [file('epoch-9.jsonl', 0.7, { epoch: 8, by_steps: tallies([2, 2, 2], [3, 8, 5]) })]), null);
+  const bars = [...cot, ...coco];
+
+  it('has a column per step count any bar has, only when there are several', () => {
+    expect(stepCounts(bars)).toEqual([2, 3, 4]);
+    expect(stepCounts(cot)).toEqual([3, 4]);
+    const single = barsOfRun(analysis('c', 'cot', [file('epoch-1.jsonl', 0.5, { by_steps: tallies([2, 10, 5]) })]), null);
+    expect(stepCounts(single)).toEqual([]);
+    expect(categoryTableColumns(single)).toHaveLength(14);
+    expect(categoryTableColumns(bars).slice(-3)).toEqual(['accuracy_2_steps', 'accuracy_3_steps', 'accuracy_4_steps']);
+  });
+
+  it('prints each bar’s share with its counts, and a dash where it has no such question', () => {
+    expect([2, 3, 4].map((steps) => stepsCell(cot[0]!, steps))).toEqual(['—', '66.7 % (4/6)', '25.0 % (1/4)']);
+    expect(stepsCell(coco[0]!, 3)).toBe('62.5 % (5/8)');
+  });
+
+  it('puts the shares in the table records, null where a bar has none', () => {
+    const [first, second] = categoryRecords(bars);
+    expect(first).toMatchObject({ accuracy_2_steps: null, accuracy_3_steps: 4 / 6, accuracy_4_steps: 0.25 });
+    expect(second).toMatchObject({ accuracy_2_steps: 1, accuracy_3_steps: 5 / 8, accuracy_4_steps: null });
   });
 });

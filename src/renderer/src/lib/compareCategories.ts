@@ -11,6 +11,7 @@ import {
   type PathCategory,
   type PredictionFileSummary,
   type RunAnalysis,
+  type StepsTally,
 } from '../../../common/analysis';
 import { axisStyle, chartTheme, tooltipStyle } from './chartTheme';
 import type { EChartsOption } from './echarts';
@@ -34,6 +35,8 @@ export interface CategoryBar {
   /** Questions classified (the sum of the counts). */
   total: number;
   accuracy: number;
+  /** Accuracy per number of reasoning steps, over all the file's questions (named nodes included). */
+  bySteps: StepsTally[];
 }
 
 /** Files the analysis could classify (a graph dataset, read without a problem). */
@@ -67,6 +70,7 @@ function barOf(analysis: RunAnalysis, file: PredictionFileSummary): CategoryBar 
     counts,
     total: PATH_CATEGORIES.reduce((sum, category) => sum + counts[category], 0),
     accuracy: file.accuracy,
+    bySteps: file.by_steps,
   };
 }
 
@@ -213,10 +217,40 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
+/**
+ * The step counts the bars' questions have, ascending, when there are several (a dataset of one
+ * step count says nothing more per count than the accuracy does): the paper's effect lives in the
+ * longer questions, so the table shows each run's accuracy at each.
+ */
+export function stepCounts(bars: readonly CategoryBar[]): number[] {
+  const counts = [...new Set(bars.flatMap((bar) => bar.bySteps.map((tally) => tally.steps)))].sort((a, b) => a - b);
+  return counts.length > 1 ? counts : [];
+}
+
+/** A bar's tally at a step count, or null when none of its questions has that many steps. */
+export function stepsTallyOf(bar: CategoryBar, steps: number): StepsTally | null {
+  return bar.bySteps.find((tally) => tally.steps === steps && tally.total > 0) ?? null;
+}
+
+/** A bar's accuracy at a step count as the tables print it: `62.5 % (5/8)`, or `—` without such questions. */
+export function stepsCell(bar: CategoryBar, steps: number): string {
+  const tally = stepsTallyOf(bar, steps);
+  return tally ? `${percentOf(tally.correct, tally.total).toFixed(1)} % (${tally.correct}/${tally.total})` : '—';
+}
+
+/** The CSV column of a step count's accuracy. */
+export const stepsColumn = (steps: number): `accuracy_${number}_steps` => `accuracy_${steps}_steps`;
+
 export const CATEGORY_TABLE_COLUMNS = ['run_id', 'run', 'method', 'file', 'k', 'epoch', 'questions', 'accuracy', ...PATH_CATEGORIES] as const;
 
-/** The chart as a table (counts; the report and CSV add percentages from them). */
-export function categoryRecords(bars: readonly CategoryBar[]): Array<Record<(typeof CATEGORY_TABLE_COLUMNS)[number], string | number | null>> {
+/** The table's columns for these bars: the fixed ones, then one accuracy per step count. */
+export function categoryTableColumns(bars: readonly CategoryBar[]): string[] {
+  return [...CATEGORY_TABLE_COLUMNS, ...stepCounts(bars).map(stepsColumn)];
+}
+
+/** The chart as a table (counts; the report and CSV add percentages from them), with the accuracy per step count. */
+export function categoryRecords(bars: readonly CategoryBar[]): Array<Record<string, string | number | null>> {
+  const steps = stepCounts(bars);
   return bars.map((bar) => ({
     run_id: bar.runId,
     run: bar.runName,
@@ -227,6 +261,12 @@ export function categoryRecords(bars: readonly CategoryBar[]): Array<Record<(typ
     questions: bar.total,
     accuracy: bar.accuracy,
     ...bar.counts,
+    ...Object.fromEntries(
+      steps.map((count) => {
+        const tally = stepsTallyOf(bar, count);
+        return [stepsColumn(count), tally ? tally.correct / tally.total : null];
+      }),
+    ),
   }));
 }
 

@@ -70,7 +70,10 @@ const analysis = (id: string, name: string, method: string, categories: Category
       categories,
       first_step: null,
       frontier: null,
-      by_steps: [],
+      by_steps: [
+        { steps: 1, total: 5, correct: id === 'r1' ? 3 : 4 },
+        { steps: 2, total: 3, correct: id === 'r1' ? 1 : 3 },
+      ],
       problem: null,
     },
   ],
@@ -112,7 +115,8 @@ describe('the comparison report in Markdown', () => {
     expect(markdown).toContain('> Runs b and c answer another dataset.');
     expect(markdown).toContain('| CoT | cot \\| <script>alert(1)</script> | 3 | — | 50.0 % (epoch 2) | 50.0 % (epoch 2) | 18.0 | 19.0 | 1.23 |');
     expect(markdown).toContain('| Coconut | coconut_run | 3 | — | 87.5 % (epoch 1) | 87.5 % (epoch 1) | 6.0 | 7.0 | 1.23 |');
-    expect(markdown).toContain('| CoT | cot \\| <script>alert(1)</script> | epoch 2 (epoch-2.jsonl) | 8 | 0.0 % (0) | 0.0 % (0) | 25.0 % (2) | 0.0 % (0) | 50.0 % (4) | 25.0 % (2) |');
+    expect(markdown).toContain('| CoT | cot \\| <script>alert(1)</script> | epoch 2 (epoch-2.jsonl) | 8 | 0.0 % (0) | 0.0 % (0) | 25.0 % (2) | 0.0 % (0) | 50.0 % (4) | 25.0 % (2) | 60.0 % (3/5) | 33.3 % (1/3) |');
+    expect(markdown).toContain('| 1-step accuracy | 2-step accuracy |');
   });
 
   it('keeps every table row the width of its header', () => {

@@ -5,7 +5,7 @@
  * an image cannot run anything.
  */
 import { CATEGORY_TITLES, PATH_CATEGORIES } from '../../../common/analysis';
-import { barFileLabel, percentOf, type CategoryBar } from './compareCategories';
+import { barFileLabel, percentOf, stepCounts, stepsCell, type CategoryBar } from './compareCategories';
 import { measureWhere, type DatasetGrid, type GridRow, type Measure } from './compareGrid';
 import { methodLabel } from './format';
 
@@ -76,16 +76,18 @@ function gridTable(grid: DatasetGrid): Table {
 }
 
 function categoryTable(bars: readonly CategoryBar[]): Table {
+  const steps = stepCounts(bars);
   return {
-    head: ['Method', 'Run', 'File', 'Questions', ...PATH_CATEGORIES.map((category) => CATEGORY_TITLES[category])],
+    head: ['Method', 'Run', 'File', 'Questions', ...PATH_CATEGORIES.map((category) => CATEGORY_TITLES[category]), ...steps.map((count) => `${count}-step accuracy`)],
     rows: bars.map((bar) => [
       methodLabel(bar.method),
       bar.runName,
       `${barFileLabel(bar)} (${bar.file})`,
       String(bar.total),
       ...PATH_CATEGORIES.map((category) => `${percentOf(bar.counts[category], bar.total).toFixed(1)} % (${bar.counts[category]})`),
+      ...steps.map((count) => stepsCell(bar, count)),
     ]),
-    numeric: [false, false, false, true, ...PATH_CATEGORIES.map(() => true)],
+    numeric: [false, false, false, true, ...PATH_CATEGORIES.map(() => true), ...steps.map(() => true)],
   };
 }
 

@@ -6,12 +6,12 @@
  * values of every JSON type and the edge cases of each rule, or removed. The graph rules between
  * fields (come together, node indices within the graph) are the workbench's alone and left out.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DatasetRecordSchema } from '../../common/records.js';
 import { enginePython } from '../engine/paths.js';
+import { runProcess } from '../testing/cli.js';
 import { graphProblems, recordProblems } from './records.js';
 
 interface NamedProblem {
@@ -21,9 +21,9 @@ interface NamedProblem {
 }
 
 /** The engine's problems for each record, from one Python process. */
-function engineProblems(records: unknown[]): NamedProblem[][] {
-  const result = spawnSync(enginePython(), ['-m', 'coconut_engine.data'], { input: JSON.stringify(records), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`the engine's record check failed (${result.status}): ${result.stderr}`);
+async function engineProblems(records: unknown[]): Promise<NamedProblem[][]> {
+  const result = await runProcess(enginePython(), ['-m', 'coconut_engine.data'], { input: JSON.stringify(records) });
+  if (result.code !== 0) throw new Error(`the engine's record check failed (${result.code}): ${result.stderr}`);
   const found = JSON.parse(result.stdout) as { record: number; field: string | null; message: string }[];
   const byRecord: NamedProblem[][] = records.map(() => []);
   for (const { record, field, message } of found) {
@@ -78,9 +78,9 @@ const record = fc.oneof(
 });
 
 describe.skipIf(!existsSync(enginePython()))('the workbench and the engine check records alike (engine venv present)', () => {
-  it('name the same fields of the same broken records, in the same words', { timeout: 60_000 }, () => {
+  it('name the same fields of the same broken records, in the same words', { timeout: 60_000 }, async () => {
     const records = [...fc.sample(record, { numRuns: 2000, seed: 12 }), ...EDGE_VALUES.flatMap((value) => FIELDS.map((field) => ({ ...graph, [field]: value })))];
-    const theirs = engineProblems(records);
+    const theirs = await engineProblems(records);
     const disagreements: string[] = [];
     let broken = 0;
     records.forEach((item, index) => {

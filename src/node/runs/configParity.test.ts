@@ -7,7 +7,6 @@
  * mappings, and text the two parsers could split differently. The engine checks the whole batch
  * in one process (`python -m coconut_engine.config`), so a run takes seconds.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,19 +15,16 @@ import { CONFIG_BOUNDS, CONFIG_YAML_LIMITS, METHOD_FLAGS, RunConfigSchema, type 
 import { CONFIG_RULES } from '../../common/configRules.js';
 import type { JsonSchemaNode } from '../../common/configMessages.js';
 import { enginePython } from '../engine/paths.js';
+import { runProcess } from '../testing/cli.js';
 import { configToYaml, parseConfigYaml, semanticIssues } from './configText.js';
 
 type EngineVerdict = { ok: true; config: Record<string, unknown>; method: string } | { ok: false; error?: string; where?: string | null; crash?: string };
 type WorkbenchVerdict = { ok: true; config: RunConfig } | { ok: false; problems: string[] };
 
 /** The engine's verdicts on `texts`, in order, from one Python process. */
-function engineVerdicts(texts: string[]): EngineVerdict[] {
-  const result = spawnSync(enginePython(), ['-m', 'coconut_engine.config'], {
-    input: JSON.stringify(texts),
-    encoding: 'utf8',
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  if (result.status !== 0) throw new Error(`the engine's config check failed (${result.status}): ${result.stderr}`);
+async function engineVerdicts(texts: string[]): Promise<EngineVerdict[]> {
+  const result = await runProcess(enginePython(), ['-m', 'coconut_engine.config'], { input: JSON.stringify(texts) });
+  if (result.code !== 0) throw new Error(`the engine's config check failed (${result.code}): ${result.stderr}`);
   return JSON.parse(result.stdout) as EngineVerdict[];
 }
 
@@ -65,10 +61,10 @@ function sameData(a: unknown, b: unknown): boolean {
  * Every text checked on both sides; for each text the workbench accepts, the YAML it writes for
  * the engine (`configToYaml`, the run's config.yaml) is checked too and must mean the same config.
  */
-function compareAll(texts: string[]): { problems: string[]; accepted: number } {
+async function compareAll(texts: string[]): Promise<{ problems: string[]; accepted: number }> {
   const ours = texts.map(workbenchVerdict);
   const written = ours.flatMap((verdict) => (verdict.ok ? [configToYaml(verdict.config)] : []));
-  const theirs = engineVerdicts([...texts, ...written]);
+  const theirs = await engineVerdicts([...texts, ...written]);
   const problems: string[] = [];
   texts.forEach((text, index) => {
     const problem = disagreement(text, ours[index]!, theirs[index]!);
@@ -284,7 +280,7 @@ const RUNS = Number(process.env.CONFIG_PARITY_RUNS ?? 1500);
 const engineReady = existsSync(enginePython());
 
 describe.skipIf(!engineReady)('the workbench and the engine agree on every config (engine venv present)', () => {
-  it('on the cases of issue 11, each with the verdict it should have', () => {
+  it('on the cases of issue 11, each with the verdict it should have', async () => {
     const cases: [string, boolean][] = [
       ['name: no', true],
       ['name: 12:30', true],
@@ -310,12 +306,12 @@ describe.skipIf(!engineReady)('the workbench and the engine agree on every confi
       ['name: !!binary aGk=', false],
     ];
     const texts = cases.map(([line]) => `train_path: t.json\nval_path: v.json\n${line}\n`);
-    const { problems } = compareAll(texts);
+    const { problems } = await compareAll(texts);
     expect(problems).toEqual([]);
     expect(texts.map((text) => workbenchVerdict(text).ok)).toEqual(cases.map(([, ok]) => ok));
   });
 
-  it('on corners of YAML syntax where parsers are known to part', () => {
+  it('on corners of YAML syntax where parsers are known to part', async () => {
     const lines = [
       'name: "\\x41\\u0041\\U00000041"', 'name: "\\e"', 'name: "\\N"', 'name: "\\_"', 'name: "\\L"', 'name: "\\P"', 'name: "\\/"', 'name: "\\z"',
       'name: "\\ "', "name: 'it''s'", 'name: >-\n  folded\n  text', 'name: |\n  line', 'name: a\n  b', 'name: # a comment', '? name\n: run',
@@ -330,10 +326,10 @@ describe.skipIf(!engineReady)('the workbench and the engine agree on every confi
     ];
     const texts = lines.flatMap((line) => [`train_path: t.json\nval_path: v.json\n${line}\n`, `${line}\ntrain_path: t.json\nval_path: v.json\n`]);
     texts.push('', '# only a comment\n', '---\n', '...\n', '[]', '"text"', 'train_path: t\nval_path: v', '{train_path: t, val_path: v}');
-    expect(compareAll(texts).problems).toEqual([]);
+    expect((await compareAll(texts)).problems).toEqual([]);
   });
 
-  it('on every rule between keys (src/common/configRules.ts), broken and kept, naming the same key', () => {
+  it('on every rule between keys (src/common/configRules.ts), broken and kept, naming the same key', async () => {
     // [extra lines, the key a broken rule names, or null when the config is valid]
     const cases: [string, string | null][] = [
       ['precision: fp32\nbf16: true', 'precision'],
@@ -363,8 +359,8 @@ describe.skipIf(!engineReady)('the workbench and the engine agree on every confi
     // Coconut unless the case sets a method flag of its own.
     const method = (lines: string) => (METHOD_FLAGS.some((flag) => lines.includes(`${flag}:`)) ? '' : 'coconut: true\n');
     const texts = cases.map(([lines]) => `train_path: t.json\nval_path: v.json\n${method(lines)}${lines}\n`);
-    expect(compareAll(texts).problems).toEqual([]);
-    const engine = engineVerdicts(texts);
+    expect((await compareAll(texts)).problems).toEqual([]);
+    const engine = await engineVerdicts(texts);
     cases.forEach(([lines, path], index) => {
       const ours = workbenchVerdict(texts[index]!);
       const theirs = engine[index]!;
@@ -375,16 +371,16 @@ describe.skipIf(!engineReady)('the workbench and the engine agree on every confi
     expect(new Set(cases.flatMap(([, path]) => (path === null ? [] : [path])))).toEqual(new Set(CONFIG_RULES.map((rule) => rule.path)));
   });
 
-  it('on generated configs, valid and not, with the same values when valid', () => {
+  it('on generated configs, valid and not, with the same values when valid', async () => {
     const texts = fc.sample(configText, { numRuns: RUNS, seed: SEED });
-    const { problems, accepted } = compareAll(texts);
+    const { problems, accepted } = await compareAll(texts);
     expect(problems.slice(0, 3), `seed ${SEED} (rerun with CONFIG_PARITY_SEED=${SEED}); ${problems.length} disagreements`).toEqual([]);
     // The generator must reach both verdicts often, or the agreement says little.
     expect(accepted).toBeGreaterThan(texts.length / 10);
     expect(accepted).toBeLessThan(texts.length * 0.9);
   });
 
-  it('on texts at and over the YAML limits, quickly', () => {
+  it('on texts at and over the YAML limits, quickly', async () => {
     const { maxBytes, maxDepth, maxNodes } = CONFIG_YAML_LIMITS;
     const head = 'train_path: t.json\nval_path: v.json\n';
     const texts = [
@@ -399,7 +395,7 @@ describe.skipIf(!engineReady)('the workbench and the engine agree on every confi
       `${head}a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n`,
     ];
     const started = performance.now();
-    const { problems } = compareAll(texts);
+    const { problems } = await compareAll(texts);
     expect(problems).toEqual([]);
     expect(texts.map((text) => workbenchVerdict(text).ok)).toEqual(texts.map(() => false));
     expect(performance.now() - started).toBeLessThan(20_000);

@@ -11,18 +11,25 @@ export interface CliOutcome {
 
 export const COCONUT_CLI = join(projectRoot(), 'bin', 'coconut.mjs');
 
-/** `coconut ARGS` with COCONUT_HOME set to `home` and `env` added to this process's environment. */
-export function runCoconut(args: readonly string[], home: string, env: NodeJS.ProcessEnv = {}): Promise<CliOutcome> {
+/**
+ * `command ARGS` in a child process, with `input` on its stdin, awaited. Tests use this rather than
+ * `spawnSync`: a blocked worker cannot answer vitest's RPC, which then fails the run
+ * ("Timeout calling onTaskUpdate") even when every test passed.
+ */
+export function runProcess(command: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [COCONUT_CLI, ...args], {
-      env: { ...process.env, ...env, COCONUT_HOME: home },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}
+
+/** `coconut ARGS` with COCONUT_HOME set to `home` and `env` added to this process's environment. */
+export function runCoconut(args: readonly string[], home: string, env: NodeJS.ProcessEnv = {}): Promise<CliOutcome> {
+  return runProcess(process.execPath, [COCONUT_CLI, ...args], { env: { ...process.env, ...env, COCONUT_HOME: home } });
 }

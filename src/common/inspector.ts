@@ -193,6 +193,14 @@ export const NodeValuesSchema = z.object({
 });
 export type NodeValues = z.infer<typeof NodeValuesSchema>;
 
+/** The frontier after k thoughts as the host rings it, else the nodes `frontierDepth(k)` edges from the entity. */
+export function frontierAt(values: NodeValues, k: number): Set<number> {
+  const given = values.frontiers[k];
+  if (given !== undefined) return new Set(given);
+  const depth = frontierDepth(k, values.query);
+  return new Set(values.nodes.filter((node) => node.depth === depth).map((node) => node.index));
+}
+
 /**
  * A question to inspect: a dataset record (src/common/records.ts), or a question typed in, which
  * has no steps or answer yet (only what the inspector reads).

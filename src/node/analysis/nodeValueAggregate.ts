@@ -9,7 +9,7 @@
  * Pure: the inspections come from the thought inspector.
  */
 import type { NodeValueAggregate } from '../../common/analysis.js';
-import { frontierDepth, type NodeValues } from '../../common/inspector.js';
+import { frontierAt, type NodeValues } from '../../common/inspector.js';
 
 type HeightMeasure = 'shortest' | 'longest';
 
@@ -26,9 +26,8 @@ export function aggregateNodeValues(inspections: readonly NodeValues[], thoughts
   const tops: { top1: number; top2: number; top3: number; n: number }[] = Array.from({ length: thoughts + 1 }, () => ({ top1: 0, top2: 0, top3: 0, n: 0 }));
   for (const inspection of inspections) {
     for (let k = 0; k <= thoughts; k += 1) {
-      const given = inspection.frontiers[k];
-      const onFrontier = (node: NodeValues['nodes'][number]) => (given !== undefined ? given.includes(node.index) : node.depth === frontierDepth(k, inspection.query));
-      const frontier = inspection.nodes.filter((node) => onFrontier(node) && node.values[k] !== undefined);
+      const ringed = frontierAt(inspection, k);
+      const frontier = inspection.nodes.filter((node) => ringed.has(node.index) && node.values[k] !== undefined);
       if (frontier.length === 0) continue;
       for (const node of frontier) {
         const value = node.values[k] as number;

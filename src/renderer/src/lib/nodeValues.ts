@@ -2,7 +2,9 @@
  * The node values of a graph inspection (how strongly the model points at each node after k
  * thoughts) turned into what the graph and the value/height chart draw.
  */
-import { frontierDepth, type NodeValues } from '../../../common/inspector';
+import { frontierAt, type NodeValues } from '../../../common/inspector';
+
+export { frontierAt };
 import type { NodePaint } from './recordGraph';
 import { valueColor } from './valueScale';
 import type { Scheme } from './stageColors';
@@ -24,14 +26,6 @@ export function valuesAt(values: NodeValues, nodeCount: number, k: number): Arra
     if (node.index < nodeCount && value !== undefined) out[node.index] = value;
   }
   return out;
-}
-
-/** The frontier after k thoughts as the host rings it, else the nodes `frontierDepth(k)` edges from the entity. */
-export function frontierAt(values: NodeValues, k: number): Set<number> {
-  const given = values.frontiers[k];
-  if (given !== undefined) return new Set(given);
-  const depth = frontierDepth(k, values.query);
-  return new Set(values.nodes.filter((node) => node.depth === depth).map((node) => node.index));
 }
 
 /** What a value after k thoughts measures, for the legend. */
